@@ -1,0 +1,99 @@
+"""The output contract (../shared/plan/OUTPUT-CONTRACT.md) as data.
+
+One place names every staged table, its columns, their Arrow types and its key, so the
+extractor, the expectations, the CSV export and the diff all agree. Every table also carries
+provenance: ``edition`` and ``source_sha256`` (which PDF) and, where a row comes from one
+place on a page, ``page``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+PROVENANCE = [("edition", pa.string()), ("source_sha256", pa.string())]
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: list[tuple[str, pa.DataType]]
+    key: list[str]
+
+    @property
+    def schema(self) -> pa.Schema:
+        return pa.schema(self.columns + [c for c in PROVENANCE if c[0] not in dict(self.columns)])
+
+    @property
+    def column_names(self) -> list[str]:
+        return self.schema.names
+
+
+S, I, F, B = pa.string(), pa.int64(), pa.float64(), pa.bool_()
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in [
+        Table(
+            "documents",
+            [("source_file", S), ("source_sha256", S), ("edition", S), ("page_count", I),
+             ("declared_goals", I), ("declared_policies", I), ("declared_items", I),
+             ("plan_start_fy", I), ("plan_end_fy", I)],
+            ["source_sha256"],
+        ),
+        Table("goals", [("goal_no", I), ("title", S), ("description", S), ("page", I)], ["goal_no"]),
+        Table(
+            "policies",
+            [("policy_no", I), ("goal_no", I), ("title", S), ("description", S), ("page", I)],
+            ["policy_no"],
+        ),
+        Table(
+            "items",
+            [("item_no", I), ("policy_no", I), ("goal_no", I), ("title", S),
+             ("data_utilization_plan", B), ("page", I)],
+            ["item_no"],
+        ),
+        Table("departments", [("department", S), ("bureau", S)], ["department"]),
+        Table(
+            "item_departments",
+            [("item_no", I), ("department", S), ("seq", I), ("page", I)],
+            ["item_no", "department"],
+        ),
+        Table(
+            "projects",
+            [("item_no", I), ("project_seq", I), ("name", S), ("current_issues", S),
+             ("actions", S), ("related_info", S), ("page", I), ("pages", S)],
+            ["item_no", "project_seq"],
+        ),
+        Table(
+            "project_departments",
+            [("item_no", I), ("project_seq", I), ("role", S), ("department", S), ("seq", I),
+             ("page", I)],
+            ["item_no", "project_seq", "role", "department"],
+        ),
+        Table(
+            "schedule",
+            [("item_no", I), ("project_seq", I), ("track", S), ("block_seq", I), ("bar_seq", I),
+             ("heading", S), ("text", S), ("start_fy", I), ("end_fy", I), ("page", I),
+             ("bbox", S)],
+            ["item_no", "project_seq", "track", "bar_seq"],
+        ),
+        Table(
+            "indicators",
+            [("indicator_id", S), ("item_no", I), ("seq", I), ("name", S), ("unit", S),
+             ("page", I)],
+            ["indicator_id"],
+        ),
+        Table(
+            "baselines",
+            [("indicator_id", S), ("fiscal_year", I), ("value", F), ("text", S), ("page", I)],
+            ["indicator_id"],
+        ),
+        Table(
+            "actuals",
+            [("indicator_id", S), ("fiscal_year", I), ("value", F), ("text", S), ("page", I)],
+            ["indicator_id", "fiscal_year"],
+        ),
+    ]
+}
