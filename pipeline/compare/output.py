@@ -1,0 +1,65 @@
+"""Write a ``changes`` table as Parquet, CSV (UTF-8 with BOM, for Excel) and Markdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.compare import labels
+from pipeline.compare.diff import CHANGES_SCHEMA, diff_tables
+from pipeline.compare.staged import load_staged
+from pipeline.errors import ExportError
+
+
+def diff_dirs(old_dir: Path, new_dir: Path, out_dir: Path,
+              old_source: str | None = None, new_source: str | None = None) -> pd.DataFrame:
+    """Compare two staged editions and write ``changes.{parquet,csv,md}`` into ``out_dir``."""
+    old, new = load_staged(old_dir, old_source), load_staged(new_dir, new_source)
+    changes = diff_tables(old, new)
+    write_changes(changes, Path(out_dir), _edition(old), _edition(new))
+    return changes
+
+
+def write_changes(changes: pd.DataFrame, out_dir: Path, old_edition: str, new_edition: str) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        table = pa.Table.from_pandas(changes, schema=CHANGES_SCHEMA, preserve_index=False)
+        pq.write_table(table, out_dir / "changes.parquet")
+        changes.to_csv(out_dir / "changes.csv", index=False, encoding="utf-8-sig")
+        (out_dir / "changes.md").write_text(markdown(changes, old_edition, new_edition), encoding="utf-8")
+    except OSError as exc:
+        raise ExportError(f"cannot write changes: {exc.strerror}", str(out_dir)) from exc
+
+
+def markdown(changes: pd.DataFrame, old_edition: str, new_edition: str) -> str:
+    """A readable summary grouped by table, Japanese headings."""
+    lines = [f"# 実施計画の変更点: {old_edition} → {new_edition}", ""]
+    if changes.empty:
+        return "\n".join(lines + ["変更はありません。", ""])
+    counts = changes.groupby("change").size()
+    lines += ["変更 " + "、".join(f"{labels.CHANGES[k]} {counts[k]} 件" for k in labels.CHANGES if k in counts), ""]
+    for table, group in changes.groupby("table", sort=False):
+        lines += [f"## {labels.TABLES.get(table, table)} ({table})", "",
+                  "| 区分 | キー | 項目 | 変更前 | 変更後 |", "| --- | --- | --- | --- | --- |"]
+        for row in group.itertuples(index=False):
+            cells = [labels.CHANGES[row.change], row.key, labels.field_label(_text(row.field)),
+                     _text(row.old), _text(row.new)]
+            lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _edition(tables: dict[str, pd.DataFrame]) -> str:
+    docs = tables["documents"]
+    return str(docs["edition"].iloc[0]) if len(docs) else "?"
+
+
+def _text(value) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
+
+
+def _cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")

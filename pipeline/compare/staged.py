@@ -1,0 +1,47 @@
+"""Read one edition of a staged directory (``<table>.parquet`` per contract table).
+
+A staged directory may accumulate several editions; ``source_sha256`` picks one. Without it
+the directory must hold exactly one, so a diff never silently mixes two PDFs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.contract import TABLES
+from pipeline.errors import UsageError
+
+
+def load_staged(staged_dir: Path, source_sha256: str | None = None) -> dict[str, pd.DataFrame]:
+    """Every contract table of one edition, as DataFrames with the contract columns."""
+    staged_dir = Path(staged_dir)
+    if not staged_dir.is_dir():
+        raise UsageError("not a staged directory", str(staged_dir))
+    tables: dict[str, pd.DataFrame] = {}
+    for name, table in TABLES.items():
+        path = staged_dir / f"{name}.parquet"
+        if not path.exists():
+            raise UsageError(f"missing {name}.parquet (run plan-extract extract first)", str(staged_dir))
+        df = pd.read_parquet(path)
+        for col in table.column_names:
+            if col not in df.columns:
+                df[col] = None
+        tables[name] = df
+    source = _choose_source(tables["documents"], source_sha256, staged_dir)
+    return {name: df[df["source_sha256"] == source].reset_index(drop=True) for name, df in tables.items()}
+
+
+def _choose_source(documents: pd.DataFrame, wanted: str | None, staged_dir: Path) -> str:
+    sources = list(dict.fromkeys(documents["source_sha256"].dropna()))
+    if wanted is not None:
+        if wanted not in sources:
+            raise UsageError(f"no edition with source_sha256 {wanted} (has: {', '.join(sources)})",
+                             str(staged_dir))
+        return wanted
+    if len(sources) != 1:
+        listed = ", ".join(f"{s} ({e})" for s, e in zip(documents["source_sha256"], documents["edition"]))
+        raise UsageError(f"holds {len(sources)} editions; choose one by source_sha256: {listed or 'none'}",
+                         str(staged_dir))
+    return sources[0]
