@@ -1,0 +1,265 @@
+"""Open a source PDF, refusing bad input with a reason an analyst can act on.
+
+Analysts feed the tool whatever the website served: error pages saved as ``.pdf``, half
+downloads, password-protected or scanned files. ``open_pdf`` classifies these *before*
+extraction (``errors.NotPdfError`` … ``NoTextLayerError``), so the extractor only ever sees a
+complete PDF with a text layer. pdfminer is lenient (it rebuilds broken cross-reference
+tables and skips what it cannot read), so completeness is checked here explicitly: a
+truncated file must fail, not yield the pages that happened to survive.
+
+``pdf_errors`` is the one place that turns pdfminer/pdfplumber failures on malformed input
+(which can be any exception type) into ``DamagedPdfError``; ``SourcePdf.open`` applies it
+to everything the extractor does with the open PDF.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+import pdfminer
+import pdfplumber
+from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdfpage import PDFPage
+from pdfminer.pdfparser import PDFParser
+from pdfminer.pdftypes import resolve1
+from pdfplumber.utils.exceptions import PdfminerException
+
+import pipeline
+from pipeline.errors import (DamagedPdfError, EncryptedPdfError, NoTextLayerError, NotPdfError,
+                             PlanExtractError, UsageError)
+from pipeline.limits import DEFAULT_LIMITS, Limits, out_of_memory, page_timeout
+
+TAIL_BYTES = 1024  # %%EOF must be this close to the end (the PDF spec's own allowance)
+SAMPLE_PAGES = 3  # pages looked at for a text layer; later pages are the extractor's business
+MIN_TEXT_CHARS = 10  # fewer characters than this on an image page: a scan with a stamp
+
+
+@dataclass(frozen=True)
+class SourcePdf:
+    """A PDF that passed the checks; ``open()`` gives the pdfplumber view of it."""
+
+    path: Path
+    sha256: str
+    page_count: int
+    metadata: dict[str, str]
+    password: str | None = field(default=None, repr=False)
+
+    @contextmanager
+    def open(self) -> Iterator[pdfplumber.PDF]:
+        """pdfplumber.PDF with the password applied; library failures become DamagedPdfError."""
+        with pdf_errors(str(self.path)):
+            pdf = pdfplumber.open(self.path, password=self.password or "")
+            try:
+                yield pdf
+            finally:
+                pdf.close()
+
+
+def open_pdf(path: Path, password: str | None = None,
+             limits: Limits = DEFAULT_LIMITS) -> SourcePdf:
+    """Check ``path`` is a complete, readable PDF with a text layer; raise the error class if not."""
+    path = Path(path)
+    file = str(path)
+    if not path.is_file():
+        raise UsageError("no such file" if not path.exists() else "is not a file", file)
+    limits.check_file_size(path)
+    data = path.read_bytes()
+    _sniff(data, file)
+    _check_complete(data, file)
+    with pdf_errors(file):
+        document = _parse(data, password, file)
+        page_count = _count_pages(document, file)
+        limits.check_page_count(page_count, file)
+        with pdfplumber.open(io.BytesIO(data), password=password or "") as pdf:
+            _check_text_layer(pdf, limits, file)
+            metadata = {str(k): str(v) for k, v in pdf.metadata.items()}
+    return SourcePdf(path=path, sha256=hashlib.sha256(data).hexdigest(),
+                     page_count=page_count, metadata=metadata, password=password)
+
+
+_SIGNATURES = [
+    (b"PK\x03\x04", "looks like a ZIP/Office file"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "looks like a ZIP/Office file"),  # legacy .xls/.doc
+    (b"\x89PNG\r\n\x1a\n", "is a PNG image"),
+    (b"\xff\xd8\xff", "is a JPEG image"),
+]
+_HTML = re.compile(rb"^(\xef\xbb\xbf)?\s*(<!doctype html|<html|<head|<body|<!--)", re.IGNORECASE)
+
+
+def _sniff(data: bytes, file: str) -> None:
+    """NotPdfError unless ``data`` starts with the PDF header; guess what it is instead."""
+    if data.startswith(b"%PDF-"):
+        return
+    if not data.strip():
+        raise NotPdfError("is empty" if not data else "is blank (only whitespace)", file)
+    if _HTML.match(data[:1024]):
+        raise NotPdfError("looks like HTML (an error page saved as .pdf?)", file)
+    for magic, reason in _SIGNATURES:
+        if data.startswith(magic):
+            raise NotPdfError(f"{reason}, not a PDF", file)
+    raise NotPdfError(f"is not a PDF (starts with {data[:16]!r})", file)
+
+
+_STARTXREF = re.compile(rb"startxref\s+(\d+)")
+
+
+def _check_complete(data: bytes, file: str) -> None:
+    """DamagedPdfError if the file lost its end: no %%EOF, or startxref past the end."""
+    tail = data[-TAIL_BYTES:]
+    if b"%%EOF" not in tail:
+        raise DamagedPdfError("is truncated or damaged: no %%EOF at the end (download it again?)",
+                              file)
+    offsets = _STARTXREF.findall(tail)
+    if not offsets:
+        raise DamagedPdfError("is damaged: no startxref before %%EOF", file)
+    if int(offsets[-1]) >= len(data):
+        raise DamagedPdfError(
+            f"is truncated: its cross-reference table should start at byte {int(offsets[-1])} "
+            f"but the file has {len(data)} bytes", file)
+
+
+def _parse(data: bytes, password: str | None, file: str) -> PDFDocument:
+    """The pdfminer document, refusing what pdfminer would repair: a broken xref or trailer.
+
+    pdfminer skips unreadable xref entries with a logged warning (or, by default, rebuilds
+    the whole table by scanning); either means the file is damaged.
+    """
+    try:
+        with _pdfminer_warnings() as warnings:
+            document = PDFDocument(PDFParser(io.BytesIO(data)), password=password or "",
+                                   fallback=False)
+    except PDFPasswordIncorrect:
+        raise EncryptedPdfError(
+            "password-protected; pass --password" if password is None
+            else "password-protected and the given --password is wrong", file) from None
+    except PDFEncryptionError as e:
+        raise EncryptedPdfError(f"uses encryption this tool cannot open ({_brief(e)})",
+                                file) from e
+    except (PlanExtractError, MemoryError):
+        raise
+    except Exception as e:  # anything pdfminer raises while reading xref and trailer
+        raise DamagedPdfError(
+            f"is damaged: its cross-reference table or trailer is unreadable ({_brief(e)})",
+            file) from e
+    if warnings:
+        raise DamagedPdfError(
+            f"is damaged: its cross-reference table is broken ({len(warnings)} problems, "
+            f"first: {_cut(warnings[0])})", file)
+    return document
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _pdfminer_warnings() -> Iterator[list[str]]:
+    """Collect (instead of printing) the warnings pdfminer logs inside the block."""
+    logger = logging.getLogger("pdfminer")
+    handler = _Collect()
+    logger.addHandler(handler)
+    try:
+        yield handler.messages
+    finally:
+        logger.removeHandler(handler)
+
+
+def _count_pages(document: PDFDocument, file: str) -> int:
+    """Pages reachable in the page tree, which must match the tree's declared /Count."""
+    declared = resolve1(resolve1(document.catalog.get("Pages")) or {}).get("Count")
+    found = sum(1 for _ in PDFPage.create_pages(document))
+    if not isinstance(declared, int):
+        raise DamagedPdfError("is damaged: its page tree has no page count", file)
+    if found != declared:
+        raise DamagedPdfError(
+            f"is damaged: its page tree declares {declared} pages but {found} could be read",
+            file)
+    if found == 0:
+        raise DamagedPdfError("has no pages", file)
+    return found
+
+
+def _check_text_layer(pdf: pdfplumber.PDF, limits: Limits, file: str) -> None:
+    """NoTextLayerError if the first pages are images with (almost) no characters.
+
+    Stops at the first page with text, so a normal PDF costs one page parse here. Pages
+    without text *and* without images are left to the extractor to report.
+    """
+    images = False
+    for page in pdf.pages[:SAMPLE_PAGES]:
+        with page_timeout(limits.page_seconds, f"page {page.page_number}"):
+            if len(page.chars) >= MIN_TEXT_CHARS:
+                return
+            images = images or bool(page.images)
+    if images:
+        raise NoTextLayerError("has no text layer (scanned?); OCR would be needed", file)
+
+
+_LIBRARY_DIRS = tuple(str(Path(m.__file__).parent) for m in (pdfminer, pdfplumber))
+_OUR_DIR = str(Path(pipeline.__file__).parent)
+
+
+@contextmanager
+def pdf_errors(file: str) -> Iterator[None]:
+    """Turn failures *inside* pdfminer/pdfplumber into DamagedPdfError naming ``file``.
+
+    Malformed input makes pdfminer raise anything (KeyError, zlib.error, struct.error …),
+    so the type says little; where it was raised says more. An exception whose innermost
+    pdfminer/pdfplumber/pipeline frame lies in the PDF libraries is the file's fault; one
+    raised in our own code is a bug and propagates unchanged. ``PlanExtractError`` (e.g. a
+    page timeout fired inside pdfminer) passes through, and ``MemoryError`` becomes
+    ``ResourceLimitError``.
+    """
+    try:
+        yield
+    except MemoryError as e:
+        raise out_of_memory(file) from e
+    except Exception as e:
+        cause = e.args[0] if isinstance(e, PdfminerException) and e.args else e
+        if isinstance(cause, PlanExtractError):
+            cause.file = cause.file or file
+            if cause is e:
+                raise
+            raise cause from e
+        if isinstance(cause, MemoryError):
+            raise out_of_memory(file) from e
+        if not _raised_in_pdf_library(e.__traceback__):
+            raise
+        raise DamagedPdfError(f"is damaged: pdfminer cannot read it ({_brief(cause)})",
+                              file) from e
+
+
+def _raised_in_pdf_library(tb: TracebackType | None) -> bool:
+    frames = []
+    while tb is not None:
+        frames.append(tb.tb_frame.f_code.co_filename)
+        tb = tb.tb_next
+    for filename in reversed(frames):
+        if filename.startswith(_LIBRARY_DIRS):
+            return True
+        if filename.startswith(_OUR_DIR):
+            return False
+    return False
+
+
+def _brief(e: BaseException) -> str:
+    """``Type: message`` on one line, cut to a readable length."""
+    return _cut(f"{type(e).__name__}: {e}")
+
+
+def _cut(text: str, width: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width - 3] + "..."
