@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from pipeline.contract import TABLES
 from pipeline.errors import ExportError
 from pipeline.publish import columns as C
-from pipeline.publish.datapackage import validate_package, write_datapackage
+from pipeline.publish.datapackage import package_problems, write_datapackage
 
 ENCODINGS = ("utf-8-sig", "cp932")
 LINE_TERMINATOR = "\r\n"
@@ -57,7 +57,9 @@ def export_dir(staged_dir: Path, out_dir: Path, encoding: str = "utf-8-sig") -> 
         for table in tables:
             _write_csv(tmp / table.file_name, table, encoding)
         write_datapackage(tmp, tables, records["documents"], encoding)
-        validate_package(tmp)
+        problems = package_problems(tmp)
+        if problems:
+            raise ExportError("datapackage does not validate: " + "; ".join(problems[:5]), file=str(out_dir))
         _swap_in(tmp, out_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
