@@ -1,0 +1,107 @@
+"""Write output directories all-or-nothing, and stage tables as typed Parquet.
+
+A run that fails halfway must not leave a mix of new and old files behind: analysts (and
+DVC) would read it as a complete result. ``atomic_dir`` builds the new directory beside the
+old one (same filesystem, so ``rename`` is atomic) and swaps it in only after everything in
+it was written; until then the previous directory stays complete and untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.contract import TABLES
+from pipeline.errors import ExportError, UsageError
+
+
+@contextmanager
+def atomic_dir(out_dir: Path) -> Iterator[Path]:
+    """Yield an empty temp dir beside ``out_dir``; on success it replaces ``out_dir``.
+
+    On any exception the temp dir is removed and ``out_dir`` is left as it was. The swap
+    renames old → backup, new → ``out_dir``, then deletes the backup (if the second rename
+    fails the backup is renamed back). ``out_dir`` belongs to the tool: files in it that the
+    block did not write are gone after the swap.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"{out_dir} exists and is not a directory")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+    try:
+        yield tmp
+        _fsync_tree(tmp)
+        _swap(tmp, out_dir)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # gone already after a successful swap
+
+
+def _swap(new: Path, out_dir: Path) -> None:
+    if not out_dir.exists():
+        new.rename(out_dir)
+        return
+    backup = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+    out_dir.rename(backup / out_dir.name)
+    try:
+        new.rename(out_dir)
+    except BaseException:
+        (backup / out_dir.name).rename(out_dir)
+        raise
+    finally:
+        shutil.rmtree(backup, ignore_errors=True)
+
+
+def _fsync_tree(root: Path) -> None:
+    """Flush the new files to disk before the rename makes them the current result."""
+    for path in [*root.rglob("*"), root]:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path) -> list[Path]:
+    """Write ``<table>.parquet`` per table into ``out_dir``, all or nothing.
+
+    Contract tables are cast to their Arrow schema (``pipeline.contract``); extra columns are
+    kept after the contract ones, with inferred types. Returns the written paths.
+    """
+    out_dir = Path(out_dir)
+    with atomic_dir(out_dir) as tmp:
+        for name, df in tables.items():
+            pq.write_table(to_arrow(name, df), tmp / f"{name}.parquet")
+    return [out_dir / f"{name}.parquet" for name in tables]
+
+
+def to_arrow(name: str, df: pd.DataFrame) -> pa.Table:
+    """``df`` as an Arrow table with the contract's types for the contract's columns."""
+    contract = TABLES[name].schema if name in TABLES else pa.schema([])
+    missing = [c for c in contract.names if c not in df.columns]
+    if missing:
+        raise ExportError(f"table {name} lacks contract columns {missing}")
+    extra = [c for c in df.columns if c not in contract.names]
+    schema = pa.schema(list(contract) + list(pa.Schema.from_pandas(df[extra], preserve_index=False)))
+    try:
+        return pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as e:
+        raise ExportError(f"table {name} does not fit its contract types: {e}") from e
+
+
+# Integers and booleans read back as pandas' nullable dtypes, so a null keeps an int an int.
+_PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
+
+
+def read_tables(directory: Path) -> dict[str, pd.DataFrame]:
+    """Every ``<table>.parquet`` in ``directory`` as a DataFrame, keyed by table name."""
+    return {path.stem: pq.read_table(path).to_pandas(types_mapper=_PANDAS_TYPES.get)
+            for path in sorted(Path(directory).glob("*.parquet"))}
