@@ -1,0 +1,123 @@
+"""The 体系図 (plan overview): goals → policies → items → responsible departments.
+
+The table is found by its header row (cells like 「4つの目標」「17の方針」「35の実施項目」
+「取組所属」, words from the vocabulary); the numbers in those cells are the document's own
+declared counts. Goal and policy cells are merged over their items' rows, so an item's goal
+and policy are the cells covering its row: no guessing from text positions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.departments import canonical
+from pipeline.errors import ParseError
+from pipeline.layout.model import Cell, Table
+from pipeline.normalize import leading_number
+from pipeline.vocabulary import Vocabulary
+
+from .coverage import Ledger
+from .records import Records
+
+
+@dataclass
+class OverviewColumns:
+    header_rows: int
+    goal: Cell
+    policy: Cell
+    item: Cell
+    department: Cell
+    declared: dict[str, int | None]
+
+
+def _header_word(text: str, word: str) -> int | None | bool:
+    """``35の実施項目`` → 35 for word 実施項目; True when the word stands without a count."""
+    t = "".join(text.split())
+    m = re.fullmatch(rf"(\d+)\D{{0,2}}{re.escape(word)}", t)
+    if m:
+        return int(m[1])
+    return True if t == word else None
+
+
+def find_columns(table: Table, vocab: Vocabulary) -> OverviewColumns | None:
+    """The header cells of an overview table, or None when ``table`` is not one."""
+    for r in range(min(table.n_rows, 3)):
+        found: dict[str, tuple[Cell, int | None]] = {}
+        for cell in table.row(r):
+            for key, word in (("items", vocab.item), ("policies", vocab.policy),
+                              ("goals", vocab.goal), ("departments", vocab.department_header)):
+                hit = _header_word(cell.text, word)
+                if hit is not None and key not in found:
+                    found[key] = (cell, None if hit is True else hit)
+                    break
+        if {"goals", "policies", "items", "departments"} <= found.keys():
+            return OverviewColumns(
+                header_rows=r + 1, goal=found["goals"][0], policy=found["policies"][0],
+                item=found["items"][0], department=found["departments"][0],
+                declared={k: found[k][1] for k in ("goals", "policies", "items")})
+    return None
+
+
+def _under(table: Table, header: Cell, r: int) -> Cell | None:
+    """The cell covering row ``r`` in the column(s) of ``header``."""
+    for cell in table.covering(r):
+        if cell.x0 < header.cx < cell.x1:
+            return cell
+    return None
+
+
+def _numbered(cell: Cell, what: str, vocab: Vocabulary) -> tuple[int, str]:
+    parsed = leading_number(cell.text)
+    if parsed is None:
+        raise ParseError(f"{what} cell without a number on page {cell.page} at "
+                         f"({cell.x0:.0f},{cell.top:.0f}): {cell.text[:30]!r}")
+    no, title = parsed
+    return no, "".join(title.split("\n"))
+
+
+def split_departments(text: str) -> list[str]:
+    """One department per line (soft wraps already joined) or separated by 、/,."""
+    names = re.split(r"[\n、,，]", text)
+    return [canonical(n) for n in names if n.strip()]
+
+
+def read_overview(table: Table, cols: OverviewColumns, vocab: Vocabulary, records: Records,
+                  ledger: Ledger) -> None:
+    """Goals, policies, items and item departments from one (joined) overview table."""
+    for cell in table.cells:
+        if cell.row < cols.header_rows:
+            ledger.mark_cell(cell, "table_header")
+    seen_goals: set[int] = set()
+    seen_policies: set[int] = set()
+    for r in range(cols.header_rows, table.n_rows):
+        item_cell = next((c for c in table.row(r) if c.x0 < cols.item.cx < c.x1), None)
+        if item_cell is None or not item_cell.text:
+            continue
+        goal_cell, policy_cell = _under(table, cols.goal, r), _under(table, cols.policy, r)
+        dep_cell = _under(table, cols.department, r)
+        if goal_cell is None or policy_cell is None:
+            raise ParseError(f"item on page {item_cell.page} has no goal/policy cell beside it")
+        goal_no, goal_title = _numbered(goal_cell, vocab.goal, vocab)
+        policy_no, policy_title = _numbered(policy_cell, vocab.policy, vocab)
+        item_no, item_title = _numbered(item_cell, vocab.item, vocab)
+        if goal_no not in seen_goals:
+            seen_goals.add(goal_no)
+            records.add("goals", goal_no=goal_no, title=goal_title, description=None,
+                        page=goal_cell.page)
+            ledger.mark_cell(goal_cell, "goals.title")
+        if policy_no not in seen_policies:
+            seen_policies.add(policy_no)
+            records.add("policies", policy_no=policy_no, goal_no=goal_no, title=policy_title,
+                        description=None, page=policy_cell.page)
+            ledger.mark_cell(policy_cell, "policies.title")
+        mark = vocab.data_utilization_mark
+        records.add("items", item_no=item_no, policy_no=policy_no, goal_no=goal_no,
+                    title=item_title.replace(mark, "").strip(),
+                    data_utilization_plan=mark in item_title, page=item_cell.page)
+        ledger.mark_cell(item_cell, "items.title")
+        if dep_cell is not None:
+            for seq, dep in enumerate(split_departments(dep_cell.text), 1):
+                records.add("item_departments", item_no=item_no, department=dep, seq=seq,
+                            page=dep_cell.page)
+            ledger.mark_cell(dep_cell, "item_departments.department")

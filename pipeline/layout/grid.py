@@ -1,0 +1,159 @@
+"""Recover tables from ruling segments: grid lines, then cells with row/col spans.
+
+The same idea as pdfplumber's ``table.py``, kept as plain functions over the layout model:
+segments that touch form one table; their x/y positions are the grid; an elementary cell
+merges with its neighbour wherever no ruling separates them. A merged cell therefore comes
+out as ONE cell with its span, never as a value followed by Nones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from .model import Cell, Char, Fill, Segment, Table
+from .text import lines_of
+
+#: Positions closer than this (points) are the same grid line.
+SNAP = 2.0
+
+
+def cluster(values: Iterable[float], tol: float = SNAP) -> list[float]:
+    """Sorted representative positions: values within ``tol`` of each other collapse."""
+    groups: list[list[float]] = []
+    for v in sorted(values):
+        if groups and v - groups[-1][-1] <= tol:
+            groups[-1].append(v)
+        else:
+            groups.append([v])
+    return [sum(g) / len(g) for g in groups]
+
+
+class _UnionFind:
+    def __init__(self, n: int):
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+
+def _touch(a: Segment, b: Segment, tol: float = SNAP) -> bool:
+    return (a.x0 - tol <= b.x1 and b.x0 - tol <= a.x1 and a.top - tol <= b.bottom
+            and b.top - tol <= a.bottom)
+
+
+def connected_groups(segments: Sequence[Segment], tol: float = SNAP) -> list[list[Segment]]:
+    """Segments that touch (directly or through others) form one group: one table."""
+    uf = _UnionFind(len(segments))
+    order = sorted(range(len(segments)), key=lambda i: segments[i].x0)
+    for pos, i in enumerate(order):  # sweep on x so that far-apart segments are not compared
+        for j in order[pos + 1:]:
+            if segments[j].x0 - tol > segments[i].x1:
+                break
+            if _touch(segments[i], segments[j], tol):
+                uf.union(i, j)
+    groups: dict[int, list[Segment]] = {}
+    for i, s in enumerate(segments):
+        groups.setdefault(uf.find(i), []).append(s)
+    return list(groups.values())
+
+
+def _covered(segments: Sequence[Segment], lo: float, hi: float) -> bool:
+    """Do the (collinear) segments, given as (start, end) along the axis, cover most of lo..hi?"""
+    length = hi - lo
+    if length <= 0:
+        return True
+    spans = sorted(segments)
+    covered, reach = 0.0, lo
+    for start, end in spans:
+        start, end = max(start, reach), min(end, hi)
+        if end > start:
+            covered += end - start
+            reach = end
+    return covered >= 0.5 * length
+
+
+def build_table(segments: Sequence[Segment], page: int = 0, tol: float = SNAP) -> Table | None:
+    """The grid of one group of segments, or None when it does not enclose any cell."""
+    verticals = [s for s in segments if not s.horizontal]
+    horizontals = [s for s in segments if s.horizontal]
+    xs = cluster((s.x0 for s in verticals), tol)
+    ys = cluster((s.top for s in horizontals), tol)
+    if len(xs) < 2 or len(ys) < 2:
+        return None
+    v_at = {j: [(s.top, s.bottom) for s in verticals if abs(s.x0 - x) <= tol] for j, x in enumerate(xs)}
+    h_at = {i: [(s.x0, s.x1) for s in horizontals if abs(s.top - y) <= tol] for i, y in enumerate(ys)}
+    n_rows, n_cols = len(ys) - 1, len(xs) - 1
+    uf = _UnionFind(n_rows * n_cols)
+    for i in range(n_rows):
+        for j in range(n_cols):
+            if j + 1 < n_cols and not _covered(v_at[j + 1], ys[i] + tol, ys[i + 1] - tol):
+                uf.union(i * n_cols + j, i * n_cols + j + 1)
+            if i + 1 < n_rows and not _covered(h_at[i + 1], xs[j] + tol, xs[j + 1] - tol):
+                uf.union(i * n_cols + j, (i + 1) * n_cols + j)
+    spans: dict[int, list[int]] = {}
+    for i in range(n_rows):
+        for j in range(n_cols):
+            r0, c0, r1, c1 = spans.setdefault(uf.find(i * n_cols + j), [i, j, i, j])
+            spans[uf.find(i * n_cols + j)] = [min(r0, i), min(c0, j), max(r1, i), max(c1, j)]
+    cells = []
+    for r0, c0, r1, c1 in spans.values():
+        box = (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1])
+        if not _enclosed(box, v_at[c0], v_at[c1 + 1], h_at[r0], h_at[r1 + 1]):
+            continue  # open area (e.g. the region beside a ragged table edge)
+        cells.append(Cell(*box, row=r0, col=c0, rowspan=r1 - r0 + 1, colspan=c1 - c0 + 1,
+                          page=page))
+    if not cells:
+        return None
+    cells.sort(key=lambda c: (c.row, c.col))
+    return Table(xs[0], ys[0], xs[-1], ys[-1], page=page, xs=xs, ys=ys, cells=cells)
+
+
+def _enclosed(box, left, right, top, bottom) -> bool:
+    """A real cell has rulings on all four sides (at least partly)."""
+    x0, y0, x1, y1 = box
+    return (_covered(left, y0, y1) or _covered(right, y0, y1)) and (
+        _covered(top, x0, x1) or _covered(bottom, x0, x1))
+
+
+def find_tables(segments: Sequence[Segment], page: int = 0) -> list[Table]:
+    """Every table drawn with rulings on a page, top to bottom."""
+    tables = [t for g in connected_groups(segments) if (t := build_table(g, page)) is not None]
+    return sorted(tables, key=lambda t: (t.top, t.x0))
+
+
+def place(table: Table, chars: Iterable[Char], fills: Iterable[Fill]) -> tuple[list[Char], list[Fill]]:
+    """Put chars (by centre) and fills into the table's cells; return what lies outside."""
+    rest_chars, rest_fills = [], []
+    buckets: dict[int, list[Char]] = {}
+    for ch in chars:
+        cell = _cell_at(table, ch.cx, ch.cy)
+        if cell is None:
+            rest_chars.append(ch)
+        else:
+            buckets.setdefault(id(cell), []).append(ch)
+    for f in fills:
+        if not table.contains_point(f.cx, f.cy):
+            rest_fills.append(f)
+            continue
+        table.fills.append(f)
+        for cell in table.cells:  # a fill shades every cell whose centre it covers
+            if f.contains_point(cell.cx, cell.cy, tol=0.5):
+                cell.fills.append(f)
+    for cell in table.cells:
+        cell.lines = lines_of(buckets.get(id(cell), []))
+    return rest_chars, rest_fills
+
+
+def _cell_at(table: Table, x: float, y: float) -> Cell | None:
+    if not table.contains_point(x, y):
+        return None
+    for cell in table.cells:
+        if cell.contains_point(x, y):
+            return cell
+    return None

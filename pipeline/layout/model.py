@@ -1,0 +1,129 @@
+"""Plain dataclasses for what a page holds. Coordinates are PDF points, top-left origin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Box:
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.top + self.bottom) / 2
+
+    def contains_point(self, x: float, y: float, tol: float = 0.0) -> bool:
+        return self.x0 - tol <= x <= self.x1 + tol and self.top - tol <= y <= self.bottom + tol
+
+    def bbox_str(self) -> str:
+        return f"{self.x0:.1f},{self.top:.1f},{self.x1:.1f},{self.bottom:.1f}"
+
+
+@dataclass
+class Char(Box):
+    """One glyph; ``text`` is already NFKC-normalized (may be more than one code point)."""
+
+    text: str = ""
+    size: float = 0.0
+    index: int = -1  # position on its page, for the coverage report
+
+
+@dataclass
+class Segment(Box):
+    """A ruling line: horizontal (top == bottom) or vertical (x0 == x1)."""
+
+    @property
+    def horizontal(self) -> bool:
+        return self.height <= self.width
+
+
+@dataclass
+class Fill(Box):
+    """A filled rectangle: a cell background or a schedule bar."""
+
+    color: tuple[float, ...] = ()
+
+
+@dataclass
+class PageLayout:
+    number: int  # 1-based physical page
+    width: float
+    height: float
+    chars: list[Char] = field(default_factory=list)
+    segments: list[Segment] = field(default_factory=list)
+    fills: list[Fill] = field(default_factory=list)
+    image_count: int = 0
+
+
+@dataclass(eq=False)
+class Line(Box):
+    """Characters sharing a baseline, left to right."""
+
+    chars: list[Char] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "".join(c.text for c in self.chars)
+
+    @property
+    def size(self) -> float:
+        return max((c.size for c in self.chars), default=0.0)
+
+
+@dataclass(eq=False)
+class Cell(Box):
+    """A table cell; a merged cell is one cell with its spans."""
+
+    row: int = 0
+    col: int = 0
+    rowspan: int = 1
+    colspan: int = 1
+    page: int = 0
+    lines: list[Line] = field(default_factory=list)
+    fills: list[Fill] = field(default_factory=list)
+    #: pages this cell lies on when a page break split it (joined by layout.tables)
+    parts: list[tuple[int, Box]] = field(default_factory=list)
+    text: str = ""
+
+
+@dataclass(eq=False)
+class Table(Box):
+    """Cells on a grid of ``xs`` × ``ys`` boundaries; may span pages after joining."""
+
+    page: int = 0
+    xs: list[float] = field(default_factory=list)
+    ys: list[float] = field(default_factory=list)
+    cells: list[Cell] = field(default_factory=list)
+    fills: list[Fill] = field(default_factory=list)
+
+    @property
+    def n_rows(self) -> int:
+        return max((c.row + c.rowspan for c in self.cells), default=0)
+
+    @property
+    def n_cols(self) -> int:
+        return max((c.col + c.colspan for c in self.cells), default=0)
+
+    def row(self, r: int) -> list[Cell]:
+        """Cells that start in row ``r``, left to right."""
+        return sorted((c for c in self.cells if c.row == r), key=lambda c: c.col)
+
+    def covering(self, r: int) -> list[Cell]:
+        """Cells that cover row ``r`` (including merged cells started above), left to right."""
+        return sorted((c for c in self.cells if c.row <= r < c.row + c.rowspan), key=lambda c: c.col)

@@ -1,0 +1,94 @@
+"""Characters → lines → text, removing the soft wraps a cell or paragraph imposed.
+
+A wrapped line is joined to the next with no space (Japanese), a hard line break typed in
+the cell is kept as ``\\n``. Which is which comes from geometry: a line wrapped softly
+because the next token would not have fitted between its end and the cell's right edge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from .model import Char, Line
+
+#: Characters a line may not start with (禁則): the layout engine pushes one more
+#: character down with them, so the wrapped line ends a character earlier.
+NO_LINE_START = set("、。，．,.)）」』】〕〉》]｝}!?！？%％ー～ぁぃぅぇぉっゃゅょァィゥェォッャュョ・:;：；")
+
+
+def lines_of(chars: Iterable[Char]) -> list[Line]:
+    """Group characters into lines by vertical centre; lines top to bottom, chars left to right."""
+    ordered = sorted(chars, key=lambda c: (c.cy, c.x0))
+    groups: list[list[Char]] = []
+    for ch in ordered:
+        if groups:
+            line = groups[-1]
+            ref = sum(c.cy for c in line) / len(line)
+            if abs(ch.cy - ref) < 0.5 * min(ch.size, line[0].size):
+                line.append(ch)
+                continue
+        groups.append([ch])
+    lines = []
+    for g in groups:
+        g.sort(key=lambda c: c.x0)
+        lines.append(Line(min(c.x0 for c in g), min(c.top for c in g), max(c.x1 for c in g),
+                          max(c.bottom for c in g), chars=g))
+    return lines
+
+
+def _first_token_width(line: Line) -> float:
+    """Width of what would have had to fit: one character, or a whole Latin word."""
+    chars = line.chars
+    if chars[0].text.isascii() and chars[0].text.isalnum():
+        end = chars[0].x1
+        for prev, ch in zip(chars, chars[1:]):
+            if not (ch.text.isascii() and ch.text.isalnum()) or ch.x0 - prev.x1 > 0.2 * ch.size:
+                break
+            end = ch.x1
+        return end - chars[0].x0
+    width = chars[0].width
+    if chars[0].text in NO_LINE_START:
+        width += chars[0].size
+    return width
+
+
+def is_soft_wrap(line: Line, following: Line, right: float) -> bool:
+    """Did ``line`` end only because ``following``'s first token did not fit before ``right``?"""
+    slack = 0.6 * max(line.size, following.size)
+    return line.x1 + _first_token_width(following) > right - slack
+
+
+def _needs_space(a: str, b: str) -> bool:
+    return bool(a and b) and a[-1].isascii() and a[-1].isalnum() and b[0].isascii() and b[0].isalnum()
+
+
+def join_lines(lines: Sequence[Line], right: float) -> str:
+    """Text of consecutive lines within a box whose text area ends at ``right``."""
+    out = ""
+    for i, line in enumerate(lines):
+        text = _spaced(line)
+        if i == 0:
+            out = text
+        elif is_soft_wrap(lines[i - 1], line, right):
+            out += (" " if _needs_space(out, text) else "") + text
+        else:
+            out += "\n" + text
+    return out.strip()
+
+
+def _spaced(line: Line) -> str:
+    """Line text with a space where the PDF left a visible gap between glyphs."""
+    parts = [line.chars[0].text]
+    for prev, ch in zip(line.chars, line.chars[1:]):
+        if ch.x0 - prev.x1 > 0.5 * min(ch.size, prev.size):
+            parts.append(" ")
+        parts.append(ch.text)
+    return "".join(parts).strip()
+
+
+def text_right_edge(lines: Sequence[Line], box_x0: float, box_x1: float) -> float:
+    """Where text in a box may end: its right edge less the padding seen on the left."""
+    if not lines:
+        return box_x1
+    pad = max(0.0, min(min(ln.x0 for ln in lines) - box_x0, 3.0))
+    return box_x1 - pad

@@ -1,0 +1,70 @@
+"""Normalizers for what the PDF prints: text, fiscal years, numbers with units.
+
+Pure functions of strings, property-tested in tests/test_normalize.py.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+#: Japanese era → Western year of its 元年 (first year).
+ERAS = {"令和": 2019, "平成": 1989, "昭和": 1926, "R": 2019, "H": 1989}
+
+_FY = re.compile(r"^(?:(?P<era>令和|平成|昭和|R|H)\s*(?P<eno>元|\d{1,2})|(?P<west>\d{4}))\s*年(?:度)?$")
+_NUMBER = re.compile(r"^(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*(?P<unit>.*)$")
+
+
+def nfkc(text: str) -> str:
+    """Unicode NFKC: full-width ASCII → ASCII, Kangxi radicals (U+2F8F ⾏) → 行, ㈱ → (株)."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def clean(text: str) -> str:
+    """NFKC with layout whitespace trimmed (inner single spaces kept)."""
+    return re.sub(r"[ \t\u3000]+", " ", nfkc(text)).strip()
+
+
+def fiscal_year(text: str) -> int | None:
+    """``2024年度`` / ``令和6年度`` / ``２０２４年度`` / ``R6年度`` → 2024; None when not a year."""
+    m = _FY.match(clean(text).replace(" ", ""))
+    if not m:
+        return None
+    if m["west"]:
+        return int(m["west"])
+    era_no = 1 if m["eno"] == "元" else int(m["eno"])
+    return ERAS[m["era"]] + era_no - 1
+
+
+@dataclass(frozen=True)
+class Quantity:
+    value: float | None
+    unit: str | None
+    text: str
+
+
+def quantity(text: str, none_marks: tuple[str, ...], units: tuple[str, ...]) -> Quantity | None:
+    """``1,234件`` → 1234.0 件; a none mark (``―``) → value None; None when unparseable.
+
+    The unit must be one of ``units`` (the vocabulary's list), so that a misread cell is
+    reported instead of turned into a strange unit.
+    """
+    t = clean(text).replace(" ", "")
+    if t in {nfkc(m) for m in none_marks}:
+        return Quantity(None, None, t)
+    m = _NUMBER.match(t)
+    if not m:
+        return None
+    unit = m["unit"] or None
+    if unit is not None and unit not in {nfkc(u) for u in units}:
+        return None
+    return Quantity(float(m["num"].replace(",", "")), unit, t)
+
+
+def leading_number(text: str) -> tuple[int, str] | None:
+    """``12 官民協調投資の推進`` → (12, ``官民協調投資の推進``); None without a leading number."""
+    m = re.match(r"^\s*(\d+)[\s.．、:]*(.*)$", nfkc(text), re.S)
+    if not m:
+        return None
+    return int(m[1]), m[2].strip()
