@@ -154,7 +154,7 @@ def test_different_words_are_not_the_same_text():
     assert not same_text("官民共創スペースの運営", "官民共創拠点の運営")
 
 
-def _stage(tables: dict[str, pd.DataFrame], directory):
+def stage(tables: dict[str, pd.DataFrame], directory):
     directory.mkdir(parents=True, exist_ok=True)
     for name, df in tables.items():
         df.to_parquet(directory / f"{name}.parquet", index=False)
@@ -163,8 +163,8 @@ def _stage(tables: dict[str, pd.DataFrame], directory):
 def test_diff_dirs_writes_parquet_csv_and_markdown(old, new, tmp_path):
     set_cell(new["schedule"], dict(item_no=9, project_seq=1, track="evaluation", bar_seq=1),
              "start_fy", 2026)
-    _stage(old, tmp_path / "old")
-    _stage(new, tmp_path / "new")
+    stage(old, tmp_path / "old")
+    stage(new, tmp_path / "new")
 
     changes = diff_dirs(tmp_path / "old", tmp_path / "new", tmp_path / "diff")
 
@@ -182,7 +182,7 @@ def test_diff_dirs_writes_parquet_csv_and_markdown(old, new, tmp_path):
 def test_diff_dirs_picks_an_edition_by_source_when_a_dir_holds_several(old, new, tmp_path):
     set_cell(new["goals"], dict(goal_no=2), "title", "官民共創による持続可能な地域づくり")
     both = {name: pd.concat([old[name], new[name]], ignore_index=True) for name in old}
-    _stage(both, tmp_path / "staged")
+    stage(both, tmp_path / "staged")
 
     with pytest.raises(UsageError, match="2 editions"):
         diff_dirs(tmp_path / "staged", tmp_path / "staged", tmp_path / "diff")
@@ -195,6 +195,6 @@ def test_diff_dirs_picks_an_edition_by_source_when_a_dir_holds_several(old, new,
 
 
 def test_no_changes_markdown_says_so(old, tmp_path):
-    _stage(old, tmp_path / "a")
+    stage(old, tmp_path / "a")
     assert diff_dirs(tmp_path / "a", tmp_path / "a", tmp_path / "diff").empty
     assert "変更はありません" in (tmp_path / "diff" / "changes.md").read_text(encoding="utf-8")

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from pipeline.compare.match import match_rows
 from pipeline.compare.normalize import same_text
+from pipeline.compare.staged import records
 from pipeline.contract import TABLES
 
 CHANGE_COLUMNS = ["table", "key", "field", "old", "new", "change"]
@@ -155,14 +156,8 @@ def _translate(rows: list[dict], name: str, maps: dict[str, KeyMap], side: str) 
 
 
 def _records(tables: dict[str, pd.DataFrame], name: str) -> list[dict]:
-    """Rows as dicts of plain Python values (None for nulls), sorted by key."""
-    table = TABLES[name]
-    df = tables.get(name)
-    if df is None:
-        return []
-    types = {f.name: f.type for f in table.schema}
-    rows = [{c: _plain(r.get(c), types[c]) for c in table.column_names} for r in df.to_dict("records")]
-    return sorted(rows, key=lambda r: tuple(_natural(r[c]) for c in table.key))
+    """Rows as dicts of plain Python values, sorted by key."""
+    return sorted(records(tables, name), key=lambda r: tuple(_natural(r[c]) for c in TABLES[name].key))
 
 
 def _natural(value) -> tuple:
@@ -170,19 +165,6 @@ def _natural(value) -> tuple:
     if isinstance(value, str):
         return (1, tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", value)))
     return (0 if value is not None else 2, value if value is not None else 0)
-
-
-def _plain(value, arrow_type: pa.DataType):
-    """A cell as int/float/bool/str/None by its contract type, whatever pandas made of it."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if pa.types.is_integer(arrow_type):
-        return int(value)
-    if pa.types.is_floating(arrow_type):
-        return float(value)
-    if pa.types.is_boolean(arrow_type):
-        return bool(value)
-    return str(value)
 
 
 def _key(row: dict, columns: tuple[str, ...], original: bool = False) -> tuple:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from pipeline.contract import TABLES
 from pipeline.errors import UsageError
@@ -45,3 +46,25 @@ def _choose_source(documents: pd.DataFrame, wanted: str | None, staged_dir: Path
         raise UsageError(f"holds {len(sources)} editions; choose one by source_sha256: {listed or 'none'}",
                          str(staged_dir))
     return sources[0]
+
+
+def records(tables: dict[str, pd.DataFrame], name: str) -> list[dict]:
+    """A table's rows as dicts of int/float/bool/str/None by contract type, whatever pandas
+    made of the cells (NaN in an int column, numpy scalars, pd.NA)."""
+    df = tables.get(name)
+    if df is None:
+        return []
+    types = {f.name: f.type for f in TABLES[name].schema}
+    return [{c: _plain(r.get(c), types[c]) for c in types} for r in df.to_dict("records")]
+
+
+def _plain(value, arrow_type: pa.DataType):
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if pa.types.is_integer(arrow_type):
+        return int(value)
+    if pa.types.is_floating(arrow_type):
+        return float(value)
+    if pa.types.is_boolean(arrow_type):
+        return bool(value)
+    return str(value)
