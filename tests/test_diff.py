@@ -197,4 +197,6 @@ def test_diff_dirs_picks_an_edition_by_source_when_a_dir_holds_several(old, new,
 def test_no_changes_markdown_says_so(old, tmp_path):
     stage(old, tmp_path / "a")
     assert diff_dirs(tmp_path / "a", tmp_path / "a", tmp_path / "diff").empty
-    assert "変更はありません" in (tmp_path / "diff" / "changes.md").read_text(encoding="utf-8")
+    md = (tmp_path / "diff" / "changes.md").read_text(encoding="utf-8")
+    assert "変更はありません" in md
+    assert "2025-03 (old) → 2025-03 (old)" in md

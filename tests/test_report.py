@@ -108,6 +108,17 @@ def test_report_without_diff_output_is_a_usage_error(excerpt, tmp_path):
         build_report(tmp_path / "staged", tmp_path / "out", diff_dir=tmp_path / "nowhere")
 
 
+def test_report_shows_the_newest_edition_of_a_staged_dir_with_several(excerpt, tmp_path):
+    newer = {k: v.assign(edition="2026-03", source_sha256="newer") for k, v in excerpt.items()}
+    newer["goals"].loc[0, "title"] = "DX等による質の高い行政サービスの提供"
+    stage({k: pd.concat([excerpt[k], newer[k]], ignore_index=True) for k in excerpt}, tmp_path / "staged")
+    text = build_report(tmp_path / "staged", tmp_path / "out").read_text(encoding="utf-8")
+    assert "実施計画 (2026-03)" in text and "DX等による質の高い行政サービスの提供" in text
+    assert text.count('<details class="item"') == 35
+    older = build_report(tmp_path / "staged", tmp_path / "old", source_sha256="truth").read_text(encoding="utf-8")
+    assert "実施計画 (2025-03)" in older and "行政サービスの提供" not in older
+
+
 def test_full_edition_report_has_all_charts(tmp_path):
     tables = truth_tables(load_truth(SHARED / "jisshi-keikaku-full-synthetic.truth.json"))
     stage(tables, tmp_path / "staged")

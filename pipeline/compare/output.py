@@ -19,7 +19,10 @@ def diff_dirs(old_dir: Path, new_dir: Path, out_dir: Path,
     """Compare two staged editions and write ``changes.{parquet,csv,md}`` into ``out_dir``."""
     old, new = load_staged(old_dir, old_source), load_staged(new_dir, new_source)
     changes = diff_tables(old, new)
-    write_changes(changes, Path(out_dir), _edition(old), _edition(new))
+    old_label, new_label = _edition(old), _edition(new)
+    if old_label == new_label:  # two prints of one edition: tell them apart by file hash
+        old_label, new_label = _edition(old, with_hash=True), _edition(new, with_hash=True)
+    write_changes(changes, Path(out_dir), old_label, new_label)
     return changes
 
 
@@ -52,9 +55,12 @@ def markdown(changes: pd.DataFrame, old_edition: str, new_edition: str) -> str:
     return "\n".join(lines)
 
 
-def _edition(tables: dict[str, pd.DataFrame]) -> str:
+def _edition(tables: dict[str, pd.DataFrame], with_hash: bool = False) -> str:
     docs = tables["documents"]
-    return str(docs["edition"].iloc[0]) if len(docs) else "?"
+    if not len(docs):
+        return "?"
+    label = str(docs["edition"].iloc[0])
+    return f"{label} ({str(docs['source_sha256'].iloc[0])[:8]})" if with_hash else label
 
 
 def _text(value) -> str:

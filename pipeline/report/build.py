@@ -10,7 +10,7 @@ import jinja2
 import pandas as pd
 
 from pipeline.compare import labels
-from pipeline.compare.staged import load_staged
+from pipeline.compare.staged import load_staged, newest_source
 from pipeline.errors import ExportError, UsageError
 from pipeline.report.model import plan_view
 from pipeline.vocabulary import DEFAULT
@@ -25,12 +25,13 @@ class SuiteSummary:
 
 def build_report(staged_dir: Path, out_dir: Path, validation: dict | None = None,
                  diff_dir: Path | None = None, source_sha256: str | None = None) -> Path:
-    """Write ``out_dir/index.html`` for the edition in ``staged_dir`` and return its path.
+    """Write ``out_dir/index.html`` for one edition in ``staged_dir`` and return its path.
 
-    ``validation`` is the validate step's result ({ok, failures, results}); ``diff_dir`` holds
-    a ``changes.parquet`` from ``plan-extract diff``.
+    The edition is ``source_sha256``, by default the newest one. ``validation`` is the validate
+    step's result ({ok, failures, results}); ``diff_dir`` holds a ``changes.parquet`` from
+    ``plan-extract diff``.
     """
-    plan = plan_view(load_staged(Path(staged_dir), source_sha256))
+    plan = plan_view(load_staged(Path(staged_dir), source_sha256 or newest_source(staged_dir)))
     html = _environment().get_template("index.html.j2").render(
         plan=plan,
         validation=validation,
