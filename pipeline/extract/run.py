@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import re
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 
 import pandas as pd
 
-from pipeline.errors import NotAPlanError
+from pipeline.errors import NotAPlanError, ResourceLimitError
 from pipeline.layout.pages import Block, PageContent, analyse_page, mark_furniture, stream
 from pipeline.layout.read import read_page
-from pipeline.limits import DEFAULT_LIMITS, Limits, page_timeout
+from pipeline.limits import DEFAULT_LIMITS, Limits, apply_memory_limit, page_timeout
 from pipeline.normalize import clean
+from pipeline.progress import Progress
 from pipeline.source import SourcePdf, open_pdf
 from pipeline.vocabulary import DEFAULT, Vocabulary
 
@@ -34,21 +39,60 @@ class Extraction:
         return sum(p.unaccounted for p in self.coverage)
 
 
-def read_pages(source: SourcePdf, limits: Limits = DEFAULT_LIMITS) -> list[PageContent]:
-    """Every page parsed once into the layout model (pdfplumber caches dropped per page)."""
-    pages = []
+def _read_range(source: SourcePdf, first: int, last: int, limits: Limits,
+                worker: bool) -> list[PageContent]:
+    """Pages ``first``..``last``-1 (0-based) parsed once each; pdfplumber caches dropped."""
+    if worker:
+        apply_memory_limit(limits.memory_bytes)
+    out = []
     with source.open() as pdf:
-        for page in pdf.pages:
+        for page in pdf.pages[first:last]:
             with page_timeout(limits.page_seconds, f"page {page.page_number}"):
-                pages.append(analyse_page(read_page(page)))
+                out.append(analyse_page(read_page(page)))
             page.close()
+    return out
+
+
+def read_pages(source: SourcePdf, limits: Limits = DEFAULT_LIMITS, workers: int = 0,
+               progress: bool = False) -> list[PageContent]:
+    """Every page in the layout model, in page order, parsed in parallel worker processes.
+
+    Pages go to workers in contiguous chunks, so each worker opens the PDF once per chunk and
+    no page is ever parsed twice; a small document is read in this process.
+    """
+    n = source.page_count
+    workers = workers or os.cpu_count() or 1
+    chunk = max(4, -(-n // (workers * 4)))
+    ranges = [(i, min(i + chunk, n)) for i in range(0, n, chunk)]
+    pages: list[PageContent] = []
+    with Progress(progress, total=n, what=source.path.name) as bar:
+        if workers == 1 or len(ranges) == 1:
+            for first, last in ranges:
+                pages += _read_range(source, first, last, limits, worker=False)
+                bar.advance(last - first)
+            return pages
+        with ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) as pool:
+            futures = [pool.submit(_read_range, source, first, last, limits, True)
+                       for first, last in ranges]
+            for (first, last), future in zip(ranges, futures):
+                pages += _result(future, source)
+                bar.advance(last - first)
     return pages
 
 
+def _result(future, source: SourcePdf) -> list[PageContent]:
+    try:
+        return future.result()
+    except BrokenProcessPool as exc:
+        raise ResourceLimitError("a page worker died (out of memory?)", str(source.path)) from exc
+
+
 def extract_pdf(path: Path, *, password: str | None = None, vocab: Vocabulary = DEFAULT,
-                limits: Limits = DEFAULT_LIMITS) -> Extraction:
+                limits: Limits = DEFAULT_LIMITS, workers: int = 0,
+                progress: bool = False) -> Extraction:
+    """The contract tables and coverage of one PDF (bad input raises a PlanExtractError)."""
     source = open_pdf(Path(path), password=password, limits=limits)
-    pages = read_pages(source, limits)
+    pages = read_pages(source, limits, workers, progress)
     return extract_pages(source, pages, vocab)
 
 

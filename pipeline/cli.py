@@ -1,0 +1,185 @@
+"""``plan-extract``: the command line. Each subcommand is one pipeline stage.
+
+Errors print ONE line, ``plan-extract: FILE: reason``, and exit with the error class's code
+(see README, "Exit codes"); ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+from pipeline import __version__  # noqa: E402
+from pipeline.errors import PlanExtractError, UsageError  # noqa: E402
+
+
+def _pdfs(inputs: list[Path]) -> list[Path]:
+    """PDF paths from files and folders (a folder means every *.pdf in it, sorted)."""
+    out: list[Path] = []
+    for p in inputs:
+        if p.is_dir():
+            found = sorted(p.glob("*.pdf"))
+            if not found:
+                raise UsageError("no *.pdf in this folder", str(p))
+            out += found
+        else:
+            out.append(p)
+    return out
+
+
+def cmd_extract(args) -> None:
+    from pipeline.stages import extract_stage
+
+    extract_stage(_pdfs(args.pdf), args.out, settings=args.settings, password=args.password,
+                  allow_unaccounted=args.allow_unaccounted, progress=not args.quiet)
+
+
+def cmd_validate(args) -> None:
+    from pipeline.validate.command import validate_command
+
+    validate_command(args.dir, args.report)
+
+
+def cmd_export(args) -> None:
+    from pipeline.publish import export_dir
+
+    files = export_dir(args.dir, args.out, args.encoding)
+    print(f"wrote {len(files)} files to {args.out}")
+
+
+def cmd_report(args) -> None:
+    from pipeline.stages import report_stage
+
+    print(f"wrote {report_stage(args.dir, args.out, args.validation, args.diff)}")
+
+
+def cmd_diff(args) -> None:
+    from pipeline.compare.output import diff_dirs
+
+    changes = diff_dirs(args.old, args.new or args.old, args.out, args.old_source, args.new_source)
+    print(f"{len(changes)} changes written to {args.out}")
+
+
+def cmd_editions_diff(args) -> None:
+    from pipeline.stages import editions_diff_stage
+
+    print(editions_diff_stage(args.dir, args.out))
+
+
+def cmd_inspect(args) -> None:
+    from pipeline.inspect import inspect_page
+
+    print(f"wrote {inspect_page(args.pdf, args.page, args.out, settings=args.settings, password=args.password)}")
+
+
+def cmd_run(args) -> None:
+    from pipeline.stages import run_all
+
+    run_all(Path(args.raw), settings=args.settings, progress=not args.quiet)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="plan-extract",
+        description="Turn 群馬県行財政改革大綱 実施計画 PDFs into validated open-data tables.",
+    )
+    parser.add_argument("--version", action="version", version=f"plan-extract {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument("--params", type=Path, default=Path("params.yaml"),
+                        help="parameters file (vocabulary overrides, limits); default params.yaml")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("extract", help="PDF(s) → staged Parquet tables + coverage report",
+                       description="Extract the contract tables from plan PDFs (files or folders) "
+                       "into DIR/<table>.parquet, all editions together; DIR is replaced only "
+                       "when every PDF succeeded. Writes DIR/coverage.json.")
+    p.add_argument("pdf", nargs="+", type=Path, help="PDF files or folders of PDFs")
+    p.add_argument("--out", type=Path, required=True, help="staged output folder")
+    p.add_argument("--password", help="password of an encrypted PDF")
+    p.add_argument("--allow-unaccounted", action="store_true",
+                   help="succeed even when characters on a plan page were not accounted for")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("validate", help="check staged tables against the expectation suites",
+                       description="Run the Great Expectations suites in expectations/ on DIR. "
+                       "Exits 18 and prints one line per failed expectation.")
+    p.add_argument("dir", type=Path, help="staged folder (output of extract)")
+    p.add_argument("--report", type=Path, help="write the validation result as JSON here")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("export", help="staged tables → open-data CSV + datapackage.json",
+                       description="One CSV per table following the 総務省 統一ルール, with "
+                       "全国地方公共団体コード 100005 and a Frictionless datapackage.json.")
+    p.add_argument("dir", type=Path, help="staged folder")
+    p.add_argument("--out", type=Path, required=True, help="export folder (replaced atomically)")
+    p.add_argument("--encoding", choices=("utf-8-sig", "cp932"), default="utf-8-sig",
+                   help="utf-8-sig (UTF-8 with BOM, default) or cp932 (Shift_JIS)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("report", help="HTML report: plan tree, validation, indicator charts")
+    p.add_argument("dir", type=Path, help="staged folder")
+    p.add_argument("--out", type=Path, required=True, help="report folder (index.html)")
+    p.add_argument("--validation", type=Path, help="validation JSON from `validate --report`")
+    p.add_argument("--diff", type=Path, help="folder with changes.parquet from `diff`")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("diff", help="changes between two extracted editions",
+                       description="Compare two staged folders (or two editions in one folder, "
+                       "chosen with --old-source/--new-source) into changes.parquet/csv/md.")
+    p.add_argument("old", type=Path, help="staged folder of the older edition")
+    p.add_argument("new", type=Path, nargs="?", help="staged folder of the newer edition")
+    p.add_argument("--out", type=Path, required=True, help="diff output folder")
+    p.add_argument("--old-source", help="source_sha256 of the old edition (if the folder has several)")
+    p.add_argument("--new-source", help="source_sha256 of the new edition")
+    p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser("editions-diff", help="diff the two newest editions in one staged folder",
+                       description="Used by `make run`: writes the diff of the two newest "
+                       "editions in DIR, or an empty diff with a note when there is only one.")
+    p.add_argument("dir", type=Path, help="staged folder")
+    p.add_argument("--out", type=Path, required=True, help="diff output folder")
+    p.set_defaults(func=cmd_editions_diff)
+
+    p = sub.add_parser("inspect", help="draw what the extractor saw on one page (PNG)",
+                       description="Cells with spans, schedule bars with fiscal years, text per "
+                       "field, and unaccounted characters in red.")
+    p.add_argument("pdf", type=Path)
+    p.add_argument("--page", type=int, required=True, help="1-based physical page")
+    p.add_argument("--out", type=Path, required=True, help="PNG file to write")
+    p.add_argument("--password", help="password of an encrypted PDF")
+    p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser("run", help="the whole pipeline on raw/ (what dvc.yaml runs stage by stage)")
+    p.add_argument("raw", nargs="?", default="raw", help="folder of plan PDFs (default raw/)")
+    p.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.quiet is False and not sys.stderr.isatty():
+        args.quiet = True  # progress only on a terminal
+    try:
+        from pipeline.settings import load_settings
+
+        args.settings = load_settings(args.params)
+        args.func(args)
+    except PlanExtractError as e:
+        if args.debug:
+            raise
+        print(e.one_line(), file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("plan-extract: interrupted; previous outputs left as they were", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

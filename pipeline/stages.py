@@ -1,0 +1,138 @@
+"""The pipeline's stages as functions: what the CLI subcommands and ``dvc.yaml`` run.
+
+raw/ (PDFs) → extract → staged/ (Parquet) → validate → metrics/validation.json
+→ export → exports/ (CSV + datapackage.json) → diff → diff/ → report → reports/index.html
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from pipeline.contract import TABLES
+from pipeline.errors import CountMismatchError, UnaccountedTextError
+from pipeline.extract import Extraction, extract_pdf
+from pipeline.settings import Settings
+from pipeline.staging import atomic_dir, to_arrow
+
+STAGED, METRICS, EXPORTS, DIFF, REPORTS = (Path(p) for p in (
+    "staged", "metrics/validation.json", "exports", "diff", "reports"))
+
+
+def check_counts(ex: Extraction) -> None:
+    """The document's declared counts (「35の実施項目」) must equal what was found."""
+    doc = ex.tables["documents"].iloc[0]
+    problems = []
+    for table, key in (("goals", "goal_no"), ("policies", "policy_no"), ("items", "item_no")):
+        declared = doc[f"declared_{table}"]
+        found = set(ex.tables[table][key])
+        if pd.isna(declared) or declared == len(found):
+            continue
+        missing = sorted(set(range(1, int(declared) + 1)) - found)
+        extra = sorted(found - set(range(1, int(declared) + 1)))
+        detail = (f" — {table[:-1] if table != 'policies' else 'policy'} "
+                  f"{', '.join(map(str, missing))} missing" if missing else "")
+        detail += f" — unexpected {', '.join(map(str, extra))}" if extra else ""
+        problems.append(f"{table}: declared {int(declared)}, found {len(found)}{detail}")
+    if problems:
+        raise CountMismatchError("; ".join(problems), str(ex.source.path))
+
+
+def _check_coverage(ex: Extraction) -> None:
+    if ex.unaccounted:
+        pages = [p for p in ex.coverage if p.unaccounted]
+        first = pages[0]
+        raise UnaccountedTextError(
+            f"{ex.unaccounted} characters not accounted for on page(s) "
+            f"{', '.join(str(p.page) for p in pages)} (first on page {first.page}: "
+            f"{' / '.join(first.unaccounted_text)[:80]!r}); see `plan-extract inspect`, "
+            f"or pass --allow-unaccounted", str(ex.source.path))
+
+
+def coverage_json(extractions: list[Extraction]) -> dict:
+    return {
+        "sources": [{
+            "source_file": ex.source.path.name, "source_sha256": ex.source.sha256,
+            "unaccounted": ex.unaccounted,
+            "pages": [asdict(p) | {"unaccounted": p.unaccounted} for p in ex.coverage],
+        } for ex in extractions]
+    }
+
+
+def extract_stage(pdfs: list[Path], out: Path, *, settings: Settings, password: str | None = None,
+                  allow_unaccounted: bool = False, progress: bool = False) -> list[Extraction]:
+    """Extract every PDF; replace ``out`` only when all of them succeeded."""
+    extractions = []
+    for pdf in pdfs:
+        ex = extract_pdf(pdf, password=password, vocab=settings.vocabulary, limits=settings.limits,
+                         workers=settings.workers, progress=progress)
+        check_counts(ex)
+        if not allow_unaccounted:
+            _check_coverage(ex)
+        extractions.append(ex)
+    with atomic_dir(out) as tmp:
+        for name in TABLES:
+            frames = [ex.tables[name] for ex in extractions if len(ex.tables[name])]
+            df = pd.concat(frames, ignore_index=True) if frames else extractions[0].tables[name]
+            pq.write_table(to_arrow(name, df), tmp / f"{name}.parquet")
+        (tmp / "coverage.json").write_text(
+            json.dumps(coverage_json(extractions), ensure_ascii=False, indent=1), encoding="utf-8")
+    for ex in extractions:
+        print(f"{ex.source.path.name}: {_summary(ex)}", file=sys.stderr)
+    return extractions
+
+
+def _summary(ex: Extraction) -> str:
+    t = ex.tables
+    return (f"{len(t['goals'])} goals, {len(t['policies'])} policies, {len(t['items'])} items, "
+            f"{len(t['projects'])} projects, {len(t['schedule'])} schedule bars, "
+            f"{len(t['indicators'])} indicators; {ex.unaccounted} characters unaccounted")
+
+
+def editions_diff_stage(staged: Path, out: Path) -> str:
+    """Diff of the two newest editions in ``staged`` (an empty diff when there is one)."""
+    from pipeline.compare.output import diff_dirs, write_changes
+
+    docs = pq.read_table(staged / "documents.parquet").to_pandas()
+    docs = docs.sort_values(["edition", "source_file"])
+    if len(docs) < 2:
+        with atomic_dir(out) as tmp:
+            only = docs.iloc[0]["edition"] if len(docs) else "-"
+            write_changes(_empty_changes(), tmp, only, only)
+        return f"one edition in {staged}: empty diff written to {out}"
+    old, new = docs.iloc[-2], docs.iloc[-1]
+    with atomic_dir(out) as tmp:
+        changes = diff_dirs(staged, staged, tmp, old["source_sha256"], new["source_sha256"])
+    return f"{len(changes)} changes {old['edition']} → {new['edition']} written to {out}"
+
+
+def _empty_changes() -> pd.DataFrame:
+    return pd.DataFrame(columns=["table", "key", "field", "old", "new", "change"])
+
+
+def report_stage(staged: Path, out: Path, validation: Path | None, diff: Path | None) -> Path:
+    from pipeline.report.build import build_report
+
+    result = json.loads(validation.read_text(encoding="utf-8")) if validation and validation.exists() else None
+    with atomic_dir(out) as tmp:
+        build_report(staged, tmp, result, diff if diff and (diff / "changes.parquet").exists() else None)
+    return out / "index.html"
+
+
+def run_all(raw: Path, *, settings: Settings, progress: bool = False) -> None:
+    """Every stage in order, as ``dvc repro`` runs them."""
+    from pipeline.cli import _pdfs
+    from pipeline.publish import export_dir
+    from pipeline.validate.command import validate_command
+
+    extract_stage(_pdfs([raw]), STAGED, settings=settings, progress=progress)
+    METRICS.parent.mkdir(parents=True, exist_ok=True)
+    validate_command(STAGED, METRICS)
+    export_dir(STAGED, EXPORTS)
+    print(editions_diff_stage(STAGED, DIFF), file=sys.stderr)
+    print(f"report: {report_stage(STAGED, REPORTS, METRICS, DIFF)}", file=sys.stderr)
