@@ -75,9 +75,9 @@ def open_pdf(path: Path, password: str | None = None,
     _sniff(data, file)
     _check_complete(data, file)
     with pdf_errors(file):
-        document = _parse(data, password, file)
-        page_count = _count_pages(document, file)
-        limits.check_page_count(page_count, file)
+        with page_timeout(limits.page_seconds, "reading the document structure"):
+            document = _parse(data, password, file)
+            page_count = _count_pages(document, limits, file)
         with pdfplumber.open(io.BytesIO(data), password=password or "") as pdf:
             _check_text_layer(pdf, limits, file)
             metadata = {str(k): str(v) for k, v in pdf.metadata.items()}
@@ -177,12 +177,13 @@ def _pdfminer_warnings() -> Iterator[list[str]]:
         logger.removeHandler(handler)
 
 
-def _count_pages(document: PDFDocument, file: str) -> int:
+def _count_pages(document: PDFDocument, limits: Limits, file: str) -> int:
     """Pages reachable in the page tree, which must match the tree's declared /Count."""
     declared = resolve1(resolve1(document.catalog.get("Pages")) or {}).get("Count")
-    found = sum(1 for _ in PDFPage.create_pages(document))
     if not isinstance(declared, int):
         raise DamagedPdfError("is damaged: its page tree has no page count", file)
+    limits.check_page_count(declared, file)  # before walking a tree that may be huge
+    found = sum(1 for _ in PDFPage.create_pages(document))
     if found != declared:
         raise DamagedPdfError(
             f"is damaged: its page tree declares {declared} pages but {found} could be read",
