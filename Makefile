@@ -8,6 +8,7 @@ export UV_COMPILE_BYTECODE := 1
 export UV_NO_PROGRESS := 1
 export GX_ANALYTICS_ENABLED := false
 export DVC_NO_ANALYTICS := 1
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: run test bench setup clean
 

@@ -33,6 +33,9 @@ class Extraction:
     source: SourcePdf
     tables: dict[str, pd.DataFrame]
     coverage: list[PageCoverage] = field(default_factory=list)
+    #: the analysed pages and where each character went (for `inspect`)
+    pages: list[PageContent] = field(default_factory=list, repr=False)
+    ledger: Ledger = field(default_factory=Ledger, repr=False)
 
     @property
     def unaccounted(self) -> int:
@@ -129,7 +132,7 @@ def extract_pages(source: SourcePdf, pages: list[PageContent], vocab: Vocabulary
                 plan_end_fy=max(reader.plan_years, default=None))
     tables = to_frames(records, source)
     coverage = ledger.report({pc.layout.number: pc.layout.chars for pc in pages})
-    return Extraction(source, tables, coverage)
+    return Extraction(source, tables, coverage, pages, ledger)
 
 
 def _overview_start(blocks: list[Block], vocab: Vocabulary) -> int | None:
