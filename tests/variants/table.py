@@ -1,0 +1,225 @@
+"""A ruled table laid out row by row across pages, with vertically merged cells.
+
+Like a spreadsheet printed to PDF: row heights follow the wrapped text, header rows repeat on
+every continued page, a merged cell cut by a page break shows its text only in the first part.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from reportlab.lib.colors import Color, black
+
+from .canvas import Flow, wrap
+
+PAD_RATIO = 0.3  # cell padding per point of text size
+LEADING = 1.22
+
+
+@dataclass
+class Cell:
+    col: int
+    text: str = ""
+    span: int = 1
+    align: str = "left"
+    fill: Color | None = None
+    stroke: str = "lines"  # "lines" or "rect": how the border is drawn
+    color: Color = black
+
+
+@dataclass
+class Row:
+    cells: list[Cell]
+    tag: tuple | None = None  # rows with the same tag report the pages they landed on
+    keep_with_next: bool = False
+    break_before: bool = False  # forced page break (a split 体系図)
+    height: float = 0.0
+
+
+@dataclass
+class Merge:
+    """One cell over rows ``first``..``last`` (inclusive) of column ``col``."""
+
+    col: int
+    first: int
+    last: int
+    text: str
+    align: str = "center"
+    fill: Color | None = None
+    stroke: str = "rect"
+
+
+@dataclass
+class Table:
+    widths: list[float]
+    rows: list[Row]
+    size: float
+    merges: list[Merge] = field(default_factory=list)
+    header: int = 0  # leading rows repeated on every page the table continues on
+
+    def x(self, col: int) -> float:
+        return sum(self.widths[:col])
+
+    def span_width(self, col: int, span: int) -> float:
+        return sum(self.widths[col:col + span])
+
+
+@dataclass
+class Placed:
+    row: int
+    page: int
+    top: float
+
+
+def _lines_height(n: int, size: float) -> float:
+    return max(n, 1) * size * LEADING + 2 * size * PAD_RATIO
+
+
+def _measure(table: Table, flow: Flow) -> dict[tuple[int, int], list[str]]:
+    """Wrap every cell, set row heights, grow rows under merged cells that need more room."""
+    face, size = flow.doc.face, table.size
+    pad = size * PAD_RATIO
+    wrapped: dict[tuple[int, int], list[str]] = {}
+    for r, row in enumerate(table.rows):
+        row.height = 0.0
+        for cell in row.cells:
+            lines = wrap(cell.text, table.span_width(cell.col, cell.span) - 2 * pad, face, size)
+            wrapped[(r, cell.col)] = lines
+            row.height = max(row.height, _lines_height(len(lines), size))
+        row.height = max(row.height, _lines_height(1, size))
+    for m in table.merges:
+        lines = wrap(m.text, table.widths[m.col] - 2 * pad, face, size)
+        wrapped[(m.first, m.col)] = lines
+        rows = table.rows[m.first:m.last + 1]
+        deficit = _lines_height(len(lines), size) - sum(r.height for r in rows)
+        for r in rows:
+            r.height += max(deficit, 0) / len(rows)
+    return wrapped
+
+
+def _chains(table: Table) -> list[list[int]]:
+    """Runs of body rows that stay on one page (keep_with_next), cut at forced breaks."""
+    chains: list[list[int]] = []
+    for r in range(table.header, len(table.rows)):
+        row = table.rows[r]
+        if not chains or row.break_before or not table.rows[r - 1].keep_with_next:
+            chains.append([])
+        chains[-1].append(r)
+    return chains
+
+
+def _keep_merge_heads(table: Table, wrapped: dict[tuple[int, int], list[str]]) -> None:
+    """A page break may cut a merged cell only below the rows its text needs."""
+    for m in table.merges:
+        need = _lines_height(len(wrapped[(m.first, m.col)]), table.size)
+        r, got = m.first, table.rows[m.first].height
+        while got < need and r < m.last:
+            table.rows[r].keep_with_next = True
+            r += 1
+            got += table.rows[r].height
+
+
+def _grow_forced_heads(table: Table, wrapped: dict[tuple[int, int], list[str]]) -> None:
+    """Where a forced break cuts a merged cell too early, the rows above the break grow instead."""
+    for m in table.merges:
+        need = _lines_height(len(wrapped[(m.first, m.col)]), table.size)
+        cut = next((r for r in range(m.first + 1, m.last + 1) if table.rows[r].break_before), None)
+        if cut is not None:
+            got = sum(row.height for row in table.rows[m.first:cut])
+            table.rows[cut - 1].height += max(need - got, 0)
+
+
+def total_height(table: Table, flow: Flow) -> float:
+    """Height of the whole table on one page (no repeated headers)."""
+    _measure(table, flow)
+    return sum(row.height for row in table.rows)
+
+
+def lead_height(table: Table, flow: Flow) -> float:
+    """Height of the header plus the first unbreakable run: what a heading above must keep with."""
+    wrapped = _measure(table, flow)
+    _keep_merge_heads(table, wrapped)
+    chains = _chains(table)
+    first = chains[0] if chains else []
+    return sum(table.rows[r].height for r in list(range(table.header)) + first)
+
+
+def place(table: Table, flow: Flow) -> dict[tuple, list[int]]:
+    """Lay the table out from the flow cursor on; returns tag → pages its rows landed on."""
+    wrapped = _measure(table, flow)
+    _grow_forced_heads(table, wrapped)
+    _keep_merge_heads(table, wrapped)
+    heights = [row.height for row in table.rows]
+    header_h = sum(heights[:table.header])
+    placed: list[Placed] = []
+
+    def put(r: int) -> None:
+        placed.append(Placed(r, flow.page, flow.take(heights[r])))
+
+    def start_page(fresh: bool) -> None:
+        if fresh:
+            flow.new_page()
+        for r in range(table.header):
+            put(r)
+
+    chains = _chains(table)
+    first_h = header_h + (sum(heights[r] for r in chains[0]) if chains else 0)
+    flow.ensure(first_h)
+    start_page(fresh=False)
+    on_page = 0
+    for chain in chains:
+        h = sum(heights[r] for r in chain)
+        if on_page and (table.rows[chain[0]].break_before or h > flow.room):
+            start_page(fresh=True)
+            on_page = 0
+        for r in chain:
+            if on_page and heights[r] > flow.room:
+                start_page(fresh=True)
+                on_page = 0
+            put(r)
+            on_page += 1
+    _draw(table, flow, placed, wrapped)
+    pages: dict[tuple, set[int]] = defaultdict(set)
+    for p in placed:
+        if table.rows[p.row].tag is not None:
+            pages[table.rows[p.row].tag].add(p.page)
+    return {tag: sorted(ps) for tag, ps in pages.items()}
+
+
+def _text_block(flow: Flow, page: int, x: float, w: float, top: float, h: float,
+                lines: list[str], size: float, align: str, color: Color) -> None:
+    """Lines centred vertically in the band ``top``..``top - h``, aligned horizontally."""
+    doc, lead = flow.doc, size * LEADING
+    first_base = top - (h - len(lines) * lead) / 2 - lead + (lead - size) / 2 + size * 0.12
+    pad = size * PAD_RATIO
+    ax = {"left": x + pad, "center": x + w / 2, "right": x + w - pad}[align]
+    for i, line in enumerate(lines):
+        if line:
+            doc.text(page, ax, first_base - i * lead, line, size, align, color)
+
+
+def _draw(table: Table, flow: Flow, placed: list[Placed],
+          wrapped: dict[tuple[int, int], list[str]]) -> None:
+    doc, x0 = flow.doc, flow.doc.left
+    for p in placed:
+        row = table.rows[p.row]
+        for cell in row.cells:
+            x, w = x0 + table.x(cell.col), table.span_width(cell.col, cell.span)
+            doc.box(p.page, x, p.top - row.height, w, row.height, fill=cell.fill, stroke=cell.stroke)
+            _text_block(flow, p.page, x, w, p.top, row.height, wrapped[(p.row, cell.col)],
+                        table.size, cell.align, cell.color)
+    for m in table.merges:
+        parts: dict[int, list[Placed]] = defaultdict(list)
+        for p in placed:
+            if m.first <= p.row <= m.last:
+                parts[p.page].append(p)
+        in_header = m.last < table.header
+        for n, (page, ps) in enumerate(sorted(parts.items())):
+            top = ps[0].top
+            h = top - (ps[-1].top - table.rows[ps[-1].row].height)
+            x, w = x0 + table.x(m.col), table.widths[m.col]
+            doc.box(page, x, top - h, w, h, fill=m.fill, stroke=m.stroke)
+            if n == 0 or in_header:
+                _text_block(flow, page, x, w, top, h, wrapped[(m.first, m.col)],
+                            table.size, m.align, black)
