@@ -1,0 +1,27 @@
+"""The outcome of ``plan-extract validate``: readable failure lines plus per-expectation detail."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class ValidationReport:
+    ok: bool
+    #: One line per failed expectation, ``<table>: <what> — <offending values>``.
+    failures: list[str] = field(default_factory=list)
+    #: One dict per expectation run: suite, frame, edition, source_sha256, expectation_type,
+    #: description, success, offending (rendered), unexpected_count, observed_value.
+    results: list[dict] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=2)
+
+
+def write_report(report: ValidationReport, path: Path) -> None:
+    """Write the report as UTF-8 JSON (read later by the HTML report)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(report.to_json() + "\n", encoding="utf-8")

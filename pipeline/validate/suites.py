@@ -1,0 +1,75 @@
+"""Load the expectation suites (``expectations/*.json``) and run them with GX.
+
+The JSON files are the source of truth for the rules; this module only feeds them frames and
+parameters. GX is imported lazily (it takes seconds) with analytics and progress bars off.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.validate.frames import Frame
+from pipeline.validate.render import shown_columns
+
+SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
+
+
+@dataclass(frozen=True)
+class SuiteFile:
+    name: str
+    #: The staged table failure lines name (a derived frame names the table it checks).
+    table: str
+    data: dict
+
+
+def load_suites(suites_dir: Path = SUITES_DIR) -> dict[str, SuiteFile]:
+    suites = {}
+    for path in sorted(Path(suites_dir).glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("name") != path.stem:
+            raise ValueError(f"{path}: suite name {data.get('name')!r} differs from file name")
+        suites[path.stem] = SuiteFile(path.stem, data.get("meta", {}).get("table", path.stem), data)
+    return suites
+
+
+@functools.cache
+def runner() -> Runner:
+    """The process-wide runner: building a GX context costs time, reusing it is safe."""
+    return Runner()
+
+
+class Runner:
+    """One ephemeral GX context; validates a DataFrame against a suite file."""
+
+    def __init__(self) -> None:
+        os.environ["GX_ANALYTICS_ENABLED"] = "false"
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self._gx = gx
+        self._context = gx.get_context(mode="ephemeral")
+        self._context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        # One asset for every frame: adding assets rewrites the context config (slow).
+        asset = self._context.data_sources.add_pandas("staged").add_dataframe_asset("frame")
+        self._batch_definition = asset.add_batch_definition_whole_dataframe("whole")
+
+    def run(self, suite: SuiteFile, frame: Frame, params: dict) -> list:
+        """GX results for every expectation of the suite, in file order."""
+        gx_suite = self._gx.ExpectationSuite(**suite.data)
+        if len(gx_suite.expectations) != len(suite.data["expectations"]):
+            raise ValueError(f"expectations/{suite.name}.json: an expectation is invalid")
+        batch = self._batch_definition.get_batch(batch_parameters={"dataframe": frame.df})
+        # Offending rows carry the key plus every column a ``meta.show`` template prints.
+        shown = [c for e in suite.data["expectations"] for c in shown_columns(e)]
+        columns = [c for c in dict.fromkeys(frame.key + shown) if c in frame.df.columns]
+        outcome = batch.validate(
+            gx_suite,
+            expectation_parameters=params,
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": columns},
+        )
+        order = {e["description"]: i for i, e in enumerate(suite.data["expectations"])}
+        return sorted(outcome.results, key=lambda r: order[r.expectation_config.description])
