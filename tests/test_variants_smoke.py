@@ -87,6 +87,22 @@ def test_overview_split_repeats_header_on_next_page(drawn):
     item_pages = {it["item_no"]: it["page"] for it in d.truth["items"]}
     assert item_pages[12] == 2 and item_pages[13] == 3
     assert all(squash("35の実施項目") in d.pages[p - 1] for p in (2, 3))
+    policy6 = squash("6 " + next(p["title"] for p in d.truth["policies"] if p["policy_no"] == 6))
+    assert policy6 in d.pages[1] and policy6 not in d.pages[2]  # merged cell: text in first part only
+
+
+def test_long_schedule_block_continues_on_next_page(tmp_path):
+    truth = load_truth(EXCERPT)
+    bar = next(s for s in truth["schedule"] if s["item_no"] == 9 and s["track"] == "plan_actual")
+    truth["schedule"] += [dict(bar, bar_seq=k, heading=f"見出し{k}", text=f"取組{k}")
+                          for k in range(2, 17)]
+    d = Drawn(truth, tmp_path / "long.pdf", VariantOptions())
+    project = next(p for p in d.truth["projects"] if p["item_no"] == 9)
+    assert len(project["pages"]) > 1
+    assert all(squash(f"取組{k}") in d.text for k in range(2, 17))
+    labels = sum(page.count("計画/実績") for page in d.pages)
+    assert labels == len({(s["item_no"], s["project_seq"], s["block_seq"])
+                          for s in d.truth["schedule"] if s["track"] == "plan_actual"})
 
 
 def test_kangxi_code_points_reach_the_text_layer(drawn):

@@ -89,7 +89,7 @@ class Flow:
     """A cursor moving down the content area; ``on_new_page`` draws what every new page starts with."""
 
     def __init__(self, doc: Document, top: float, bottom: float,
-                 on_new_page: Callable[["Flow"], None] | None = None):
+                 on_new_page: Callable[[Flow], None] | None = None):
         self.doc, self.top, self.bottom = doc, top, bottom
         self.on_new_page = on_new_page
         self.page = 0

@@ -39,6 +39,10 @@ def _label(col: int, text: str) -> Cell:
     return Cell(col, text, align="center", fill=style.LABEL, stroke="rect")
 
 
+def _head(col: int, text: str, span: int = 1) -> Cell:
+    return Cell(col, text, span=span, align="center", fill=style.HEAD)
+
+
 def _block_rows(bars: list[dict], years: list[int], tag: tuple) -> list[Row]:
     """Heading line + shaded bar per schedule bar; an empty block is two blank rows."""
     n = len(years)
@@ -86,16 +90,14 @@ def indicator_table(indicators: list[dict], years: list[int], width: float, scal
                     size: float, year: YearFormat) -> Table:
     name_w, base_w = 0.33 * width * scale, 0.075 * width
     widths = [name_w, base_w, base_w] + [(width - name_w - 2 * base_w) / len(years)] * len(years)
-    head = lambda c, text, span=1: Cell(c, text, span=span, align="center", fill=style.HEAD)  # noqa: E731
-    rows = [Row([head(1, "策定時", 2)] + [head(3 + i, year(fy)) for i, fy in enumerate(years)]),
-            Row([head(1, "年・年度"), head(2, "現状")] + [head(3 + i, "実績") for i in range(len(years))])]
+    rows = [Row([_head(1, "策定時", 2)] + [_head(3 + i, year(fy)) for i, fy in enumerate(years)]),
+            Row([_head(1, "年・年度"), _head(2, "現状")] + [_head(3 + i, "実績") for i in range(len(years))])]
     for ind in indicators:
         actuals = ind["actuals"]
         rows.append(Row([Cell(0, ind["name"]), Cell(1, year(ind["baseline_fy"]), align="center"),
                          Cell(2, ind["baseline_text"], align="right")]
                         + [Cell(3 + i, actuals.get(str(fy), {}).get("text", ""), align="right")
-                           for i, fy in enumerate(years)],
-                        tag=("indicator", ind["indicator_id"])))
+                           for i, fy in enumerate(years)]))
     return Table(widths, rows, size, [Merge(0, 0, 1, "参考指標", fill=style.HEAD)], header=2)
 
 
