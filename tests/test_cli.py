@@ -1,0 +1,93 @@
+"""The command line: exit codes, one-line errors, staged outputs left intact on failure."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline import errors
+from pipeline.cli import main
+from pipeline.extract import extract_pdf
+from pipeline.stages import check_counts
+from tests.bad_inputs import BAD_INPUTS, EXCERPT, unrelated_pdf
+
+NO_PARAMS = ["--params", "/nonexistent/params.yaml"]
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def staged(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("run") / "staged"
+    assert main([*NO_PARAMS, "extract", str(EXCERPT), "--out", str(out)]) == 0
+    return out
+
+
+def test_extract_writes_every_contract_table_and_coverage(staged):
+    names = {p.stem for p in staged.glob("*.parquet")}
+    assert {"documents", "goals", "policies", "items", "departments", "item_departments", "projects",
+            "project_departments", "schedule", "indicators", "baselines", "actuals"} <= names
+    assert len(pd.read_parquet(staged / "items.parquet")) == 35
+    assert '"unaccounted": 0' in (staged / "coverage.json").read_text(encoding="utf-8")
+
+
+def test_validate_passes_on_the_excerpt(staged):
+    assert main([*NO_PARAMS, "validate", str(staged)]) == 0
+
+
+@pytest.mark.parametrize("bad", BAD_INPUTS + [None], ids=[b.name for b in BAD_INPUTS] + ["unrelated"])
+def test_bad_input_one_line_exit_code_and_staged_untouched(bad, staged, tmp_path, capsys):
+    before = snapshot(staged)
+    path = unrelated_pdf(tmp_path) if bad is None else bad.make(tmp_path)
+    error = errors.NotAPlanError if bad is None else bad.error
+    code = main([*NO_PARAMS, "extract", str(path), "--out", str(staged)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == error.exit_code
+    assert len(err) == 1 and err[0].startswith(f"plan-extract: {path}: ")
+    assert snapshot(staged) == before
+
+
+def test_encrypted_pdf_opens_with_its_password(tmp_path):
+    enc = next(b for b in BAD_INPUTS if b.name == "encrypted").make(tmp_path)
+    out = tmp_path / "staged"
+    assert main([*NO_PARAMS, "extract", str(enc), "--password", "secret", "--out", str(out)]) == 0
+    assert len(pd.read_parquet(out / "goals.parquet")) == 4
+
+
+def test_count_mismatch_names_the_missing_item():
+    ex = extract_pdf(EXCERPT, workers=1)
+    ex.tables["items"] = ex.tables["items"][ex.tables["items"].item_no != 17]
+    with pytest.raises(errors.CountMismatchError, match=r"items: declared 35, found 34 — item 17 missing"):
+        check_counts(ex)
+
+
+def test_validate_failure_is_reported_per_expectation(staged, tmp_path, capsys):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for p in staged.glob("*.parquet"):
+        df = pd.read_parquet(p)
+        if p.stem == "items":
+            df = df[df.item_no != 17]
+        df.to_parquet(broken / p.name)
+    assert main([*NO_PARAMS, "validate", str(broken)]) == errors.ValidationFailed.exit_code
+    err = capsys.readouterr().err
+    assert "17" in err and "Traceback" not in err
+
+
+def test_console_script_prints_no_traceback(tmp_path):
+    page = tmp_path / "page.pdf"
+    page.write_text("<html><body>404</body></html>", encoding="utf-8")
+    exe = Path(sys.executable).with_name("plan-extract")
+    run = subprocess.run([str(exe), *NO_PARAMS, "extract", str(page), "--out", str(tmp_path / "s")],
+                         capture_output=True, text=True)
+    assert run.returncode == errors.NotPdfError.exit_code
+    assert run.stderr.count("\n") == 1 and "looks like HTML" in run.stderr
+    assert "Traceback" not in run.stderr and not (tmp_path / "s").exists()

@@ -1,0 +1,125 @@
+"""Geometry on small hand-made pages: grids, spans, soft wraps, page-break joins."""
+
+from __future__ import annotations
+
+from pipeline.layout.grid import build_table, cluster, connected_groups, find_tables, place
+from pipeline.layout.model import Char, Segment
+from pipeline.layout.tables import continues, join
+from pipeline.layout.text import join_lines, lines_of
+
+
+def grid_segments(xs, ys, missing_v=(), missing_h=()):
+    """Rulings of a grid; ``missing_v`` = {(col_boundary, row)} left out (merged across)."""
+    segs = []
+    for j, x in enumerate(xs):
+        for i in range(len(ys) - 1):
+            if (j, i) not in missing_v:
+                segs.append(Segment(x, ys[i], x, ys[i + 1]))
+    for i, y in enumerate(ys):
+        for j in range(len(xs) - 1):
+            if (i, j) not in missing_h:
+                segs.append(Segment(xs[j], y, xs[j + 1], y))
+    return segs
+
+
+def text_chars(text, x, top, size=10.0, start=0):
+    return [Char(x + k * size, top, x + (k + 1) * size, top + size, text=ch, size=size, index=start + k)
+            for k, ch in enumerate(text)]
+
+
+def table_with_text(xs, ys, texts, page=1, **missing):
+    """A table whose cells get ``texts[(row, col)]`` written at their top-left corner."""
+    table = build_table(grid_segments(xs, ys, **missing), page)
+    chars = []
+    for (r, c), t in texts.items():
+        chars += text_chars(t, xs[c] + 1, ys[r] + 2, start=len(chars))
+    place(table, chars, [])
+    for cell in table.cells:
+        cell.text = join_lines(cell.lines, cell.x1 - 1)
+    return table
+
+
+def test_cluster_snaps_close_positions():
+    assert cluster([10.0, 10.5, 11.2, 30.0, 31.0]) == [10.566666666666666, 30.5]
+
+
+def test_plain_grid_has_one_cell_per_slot():
+    t = build_table(grid_segments([0, 50, 100], [0, 20, 40, 60]))
+    assert (t.n_rows, t.n_cols, len(t.cells)) == (3, 2, 6)
+    assert all(c.rowspan == c.colspan == 1 for c in t.cells)
+
+
+def test_vertically_merged_cell_is_one_cell_with_rowspan():
+    # no horizontal ruling at y=20 and y=40 in column 0: rows 0-2 merge there
+    t = build_table(grid_segments([0, 50, 100], [0, 20, 40, 60], missing_h={(1, 0), (2, 0)}))
+    merged = [c for c in t.cells if c.col == 0]
+    assert len(merged) == 1 and merged[0].rowspan == 3 and merged[0].height == 60
+    assert [c.row for c in t.cells if c.col == 1] == [0, 1, 2]
+
+
+def test_horizontally_merged_cell_has_colspan():
+    t = build_table(grid_segments([0, 50, 100, 150], [0, 20, 40], missing_v={(1, 0), (2, 0)}))
+    top = t.row(0)
+    assert len(top) == 1 and top[0].colspan == 3
+    assert len(t.row(1)) == 3
+
+
+def test_separate_tables_and_stray_lines():
+    a = grid_segments([0, 50], [0, 20])
+    b = grid_segments([0, 50], [100, 120])
+    stray = [Segment(0, 200, 300, 200)]  # an underline: no cell
+    assert len(connected_groups(a + b + stray)) == 3
+    assert [t.top for t in find_tables(a + b + stray)] == [0, 100]
+
+
+def test_chars_land_in_their_cells_and_merged_text_is_kept_whole():
+    t = table_with_text([0, 100, 200], [0, 20, 40], {(0, 0): "目標", (0, 1): "A", (1, 1): "B"},
+                        missing_h={(1, 0)})
+    assert [(c.row, c.rowspan, c.text) for c in t.cells if c.col == 0] == [(0, 2, "目標")]
+    assert [c.text for c in t.cells if c.col == 1] == ["A", "B"]
+
+
+def test_soft_wrap_joins_hard_break_kept():
+    # a box 100pt wide: a full line wraps softly; a short line ends with a hard break
+    full = text_chars("あいうえおかきくけこ", 0, 0)          # ends at x=100
+    short = text_chars("さし", 0, 12, start=10)               # ends at x=20: hard break after
+    last = text_chars("すせ", 0, 24, start=12)
+    assert join_lines(lines_of(full + short + last), right=100) == "あいうえおかきくけこさし\nすせ"
+
+
+def test_lines_are_grouped_by_baseline_even_when_touching():
+    a = text_chars("上", 0, 0, size=6)
+    b = text_chars("下", 0, 6, size=6, start=1)  # the next line starts where the first ends
+    assert [ln.text for ln in lines_of(a + b)] == ["上", "下"]
+
+
+def test_page_break_drops_repeated_header_and_continues_blank_label():
+    xs, header = [0, 100, 200], {(0, 0): "目標", (0, 1): "項目"}
+    first = table_with_text(xs, [0, 20, 40, 60], {**header, (1, 0): "1 目標A", (1, 1): "1", (2, 1): "2"},
+                            missing_h={(2, 0)})
+    second = table_with_text(xs, [0, 20, 40, 60], {**header, (2, 1): "3", (1, 1): "2b"},
+                             page=2, missing_h={(2, 0)})
+    assert continues(first, second)
+    joined = join(first, second)
+    goal = [c for c in joined.cells if c.col == 0 and c.row >= 1]
+    assert len(goal) == 1 and goal[0].rowspan == 4 and goal[0].parts  # continued, not restarted
+    assert [c.text for c in joined.cells if c.col == 1] == ["項目", "1", "2", "2b", "3"]
+
+
+def test_a_new_record_of_the_same_kind_is_not_a_continuation():
+    xs, ys = [0, 100, 300], [0, 20, 40]
+    prev = table_with_text(xs, ys, {(0, 0): "事業", (0, 1): "A", (1, 0): "取組所属"})
+    new = table_with_text(xs, ys, {(0, 0): "事業", (0, 1): "B", (1, 0): "取組所属"}, page=2)
+    cont = table_with_text(xs, ys, {(0, 0): "取組内容", (1, 0): "関連情報"}, page=2)
+    assert not continues(prev, new)
+    assert continues(prev, cont)
+
+
+def test_a_label_printed_again_after_the_break_starts_a_new_cell():
+    xs = [0, 100, 200]
+    first = table_with_text(xs, [0, 20, 40], {(0, 0): "計画", (0, 1): "a", (1, 1): "b"},
+                            missing_h={(1, 0)})
+    second = table_with_text(xs, [0, 20, 40], {(0, 0): "計画", (0, 1): "c", (1, 1): "d"},
+                             page=2, missing_h={(1, 0)})
+    joined = join(first, second)
+    assert [(c.row, c.rowspan) for c in joined.cells if c.col == 0] == [(0, 2), (2, 2)]
