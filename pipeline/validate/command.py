@@ -7,11 +7,14 @@ from pathlib import Path
 
 from pipeline.errors import ValidationFailed
 from pipeline.validate import validate_dir, write_report
+from pipeline.vocabulary import DEFAULT, Vocabulary
 
 
-def validate_command(staged_dir: Path, report_path: Path | None = None) -> None:
+def validate_command(
+    staged_dir: Path, report_path: Path | None = None, vocabulary: Vocabulary = DEFAULT
+) -> None:
     """Validate, write the JSON report if asked; on failure print the lines on stderr and raise."""
-    report = validate_dir(staged_dir)
+    report = validate_dir(staged_dir, vocabulary)
     if report_path is not None:
         write_report(report, report_path)
     if not report.ok:
