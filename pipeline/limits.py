@@ -33,8 +33,8 @@ class Limits:
         size = Path(path).stat().st_size
         if size > self.max_file_bytes:
             raise ResourceLimitError(
-                f"file is {size / MiB:.0f} MB, over the limit of {self.max_file_bytes / MiB:.0f} MB",
-                str(path))
+                f"file is {size / MiB:.3g} MB, over the limit of "
+                f"{self.max_file_bytes / MiB:.3g} MB", str(path))
         return size
 
     def check_page_count(self, pages: int, file: str | None = None) -> None:

@@ -37,7 +37,7 @@ from pipeline.errors import (DamagedPdfError, EncryptedPdfError, NoTextLayerErro
                              PlanExtractError, UsageError)
 from pipeline.limits import DEFAULT_LIMITS, Limits, out_of_memory, page_timeout
 
-TAIL_BYTES = 1024  # %%EOF must be this close to the end (the PDF spec's own allowance)
+TAIL_BYTES = 1024  # %%EOF must be this close to the end (what Acrobat accepts)
 SAMPLE_PAGES = 3  # pages looked at for a text layer; later pages are the extractor's business
 MIN_TEXT_CHARS = 10  # fewer characters than this on an image page: a scan with a stamp
 
@@ -65,7 +65,7 @@ class SourcePdf:
 
 def open_pdf(path: Path, password: str | None = None,
              limits: Limits = DEFAULT_LIMITS) -> SourcePdf:
-    """Check ``path`` is a complete, readable PDF with a text layer; raise the error class if not."""
+    """Check ``path`` is a complete, readable PDF with a text layer; raise its error if not."""
     path = Path(path)
     file = str(path)
     if not path.is_file():

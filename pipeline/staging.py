@@ -90,7 +90,8 @@ def to_arrow(name: str, df: pd.DataFrame) -> pa.Table:
     if missing:
         raise ExportError(f"table {name} lacks contract columns {missing}")
     extra = [c for c in df.columns if c not in contract.names]
-    schema = pa.schema(list(contract) + list(pa.Schema.from_pandas(df[extra], preserve_index=False)))
+    inferred = pa.Schema.from_pandas(df[extra], preserve_index=False)
+    schema = pa.schema(list(contract) + list(inferred))
     try:
         return pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as e:

@@ -7,7 +7,6 @@ tests) can loop over the same cases.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -162,7 +161,8 @@ BAD_INPUTS = [
     BadInput("broken-xref", broken_xref, errors.DamagedPdfError,
              r"cross-reference table is broken \(\d+ problems"),
     BadInput("page-tree", page_tree_lies, errors.DamagedPdfError, r"declares 6 pages but 5"),
-    BadInput("encrypted", encrypted, errors.EncryptedPdfError, r"^password-protected; pass --password$"),
+    BadInput("encrypted", encrypted, errors.EncryptedPdfError,
+             r"^password-protected; pass --password$"),
     BadInput("encrypted-aes128", lambda t: encrypted(t, algorithm="AES-128"),
              errors.EncryptedPdfError, r"^password-protected; pass --password$"),
     BadInput("image-only", image_only, errors.NoTextLayerError,

@@ -69,7 +69,7 @@ def test_missing_file_is_a_usage_error(tmp_path):
 
 
 def test_limits_refuse_big_files_and_many_pages(tmp_path):
-    with pytest.raises(errors.ResourceLimitError, match=r"over the limit of 0 MB"):
+    with pytest.raises(errors.ResourceLimitError, match=r"file is 0.189 MB, over the limit of 0.000954 MB"):
         open_pdf(EXCERPT, limits=Limits(max_file_bytes=1000))
     with pytest.raises(errors.ResourceLimitError, match=r"has 6 pages, over the limit of 5"):
         open_pdf(EXCERPT, limits=Limits(max_pages=5))
@@ -77,7 +77,8 @@ def test_limits_refuse_big_files_and_many_pages(tmp_path):
 
 def test_pdf_errors_blames_the_file_only_for_library_failures():
     source = open_pdf(EXCERPT)
-    with pytest.raises(errors.DamagedPdfError, match=r"pdfminer cannot read it \(PDFObjectNotFound"):
+    with pytest.raises(errors.DamagedPdfError,
+                       match=r"pdfminer cannot read it \(PDFObjectNotFound"):
         with source.open() as pdf:
             pdf.doc.getobj(10_000)  # raised inside pdfminer: the file's fault
     with pytest.raises(KeyError):
@@ -115,4 +116,14 @@ def test_memory_limit_turns_a_runaway_allocation_into_a_resource_error():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60, check=True).stdout
-    assert out.strip() == "plan-extract: big.pdf: ran out of memory (limit 1.0 GiB) while reading the PDF"
+    assert out.strip() == ("plan-extract: big.pdf: ran out of memory (limit 1.0 GiB) "
+                           "while reading the PDF")
+
+
+def test_a_timeout_inside_pdfminer_stays_a_resource_error_naming_the_file():
+    source = open_pdf(EXCERPT)
+    with pytest.raises(errors.ResourceLimitError, match="page 2 took longer") as caught:
+        with source.open() as pdf:
+            with page_timeout(0.001, "page 2"):
+                pdf.pages[1].chars  # pdfplumber wraps what pdfminer raises; it is unwrapped
+    assert caught.value.file == str(EXCERPT)

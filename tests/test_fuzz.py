@@ -27,8 +27,8 @@ LIMITS = Limits(page_seconds=5)
 
 DATA = EXCERPT.read_bytes()
 STREAMS = [m.span() for m in re.finditer(rb"stream\r?\n.*?endstream", DATA, re.DOTALL)]
-OUTSIDE_STREAMS = [i for a, b in zip([0] + [e for _, e in STREAMS], [s for s, _ in STREAMS] + [len(DATA)])
-                   for i in range(a, b)]
+_GAPS = zip([0] + [end for _, end in STREAMS], [start for start, _ in STREAMS] + [len(DATA)])
+OUTSIDE_STREAMS = [i for start, end in _GAPS for i in range(start, end)]
 
 
 def read_pages(source: SourcePdf) -> None:
