@@ -41,7 +41,7 @@ def cmd_extract(args) -> None:
 def cmd_validate(args) -> None:
     from pipeline.validate.command import validate_command
 
-    validate_command(args.dir, args.report)
+    validate_command(args.dir, args.report, args.settings.vocabulary)
 
 
 def cmd_export(args) -> None:

@@ -26,6 +26,20 @@ def clean(text: str) -> str:
     return re.sub(r"[ \t\u3000]+", " ", nfkc(text)).strip()
 
 
+_YEAR_MONTH = re.compile(r"(?:(?P<era>令和|平成)(?P<eno>元|\d{1,2})|(?P<west>\d{4}))年\s*(?P<month>\d{1,2})月")
+
+
+def year_month(text: str) -> tuple[int, int] | None:
+    """The first ``2025年3月`` / ``令和7年3月`` in ``text`` as (2025, 3)."""
+    m = _YEAR_MONTH.search(clean(text).replace(" ", ""))
+    if not m:
+        return None
+    if m["west"]:
+        return int(m["west"]), int(m["month"])
+    era_no = 1 if m["eno"] == "元" else int(m["eno"])
+    return ERAS[m["era"]] + era_no - 1, int(m["month"])
+
+
 def fiscal_year(text: str) -> int | None:
     """``2024年度`` / ``令和6年度`` / ``２０２４年度`` / ``R6年度`` → 2024; None when not a year."""
     m = _FY.match(clean(text).replace(" ", ""))

@@ -132,7 +132,7 @@ def run_all(raw: Path, *, settings: Settings, progress: bool = False) -> None:
 
     extract_stage(_pdfs([raw]), STAGED, settings=settings, progress=progress)
     METRICS.parent.mkdir(parents=True, exist_ok=True)
-    validate_command(STAGED, METRICS)
+    validate_command(STAGED, METRICS, settings.vocabulary)
     export_dir(STAGED, EXPORTS)
     print(editions_diff_stage(STAGED, DIFF), file=sys.stderr)
     print(f"report: {report_stage(STAGED, REPORTS, METRICS, DIFF)}", file=sys.stderr)

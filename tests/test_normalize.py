@@ -77,3 +77,11 @@ def test_nfkc_is_idempotent(text):
 
 def test_kangxi_radicals_become_kanji():
     assert nfkc("\u2f8f\u653f") == "行政"
+
+
+def test_year_month_reads_western_and_era_dates():
+    from pipeline.normalize import year_month
+
+    assert year_month("2025年3月策定") == (2025, 3)
+    assert year_month("令和8年３月改定") == (2026, 3)
+    assert year_month("策定") is None

@@ -205,13 +205,13 @@ class DetailReader:
                     x1 = max(f.x1 for c in cells for f in c.fills)
                     head = [h for h in heading if h.x0 < x1 and h.x1 > x0] or heading
                     bar_seq[track] = bar_seq.get(track, 0) + 1
+                    start_fy, end_fy = _years_under(years, x0, x1, cells[0])
                     self.records.add(
                         "schedule", item_no=self.item_no, project_seq=self.project_seq,
                         track=track, block_seq=block_seq[track], bar_seq=bar_seq[track],
                         heading="".join(h.text for h in head) or None,
                         text="".join(c.text for c in cells) or None,
-                        start_fy=_year_at(years, x0 + 1, cells[0]),
-                        end_fy=_year_at(years, x1 - 1, cells[0]),
+                        start_fy=start_fy, end_fy=end_fy,
                         page=cells[0].page, bbox=f"{x0:.1f},{cells[0].top:.1f},{x1:.1f},{cells[0].bottom:.1f}")
                     for c in cells:
                         self.ledger.mark_cell(c, "schedule.text")
@@ -290,8 +290,9 @@ def _bars(content: list[Cell]) -> list[list[Cell]]:
     return runs
 
 
-def _year_at(years: list[YearColumn], x: float, cell: Cell) -> int:
-    for y in years:
-        if y.x0 - 1 <= x <= y.x1 + 1:
-            return y.fy
-    raise ParseError(f"schedule bar outside the fiscal-year columns ({_where(cell)})")
+def _years_under(years: list[YearColumn], x0: float, x1: float, cell: Cell) -> tuple[int, int]:
+    """First and last fiscal year whose column the shading covers (at least half of it)."""
+    covered = [y.fy for y in years if min(x1, y.x1) - max(x0, y.x0) >= 0.5 * (y.x1 - y.x0)]
+    if not covered:
+        raise ParseError(f"schedule bar outside the fiscal-year columns ({_where(cell)})")
+    return min(covered), max(covered)

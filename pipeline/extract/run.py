@@ -14,9 +14,10 @@ import pandas as pd
 
 from pipeline.errors import NotAPlanError, ResourceLimitError
 from pipeline.layout.pages import Block, PageContent, analyse_page, mark_furniture, stream
+from pipeline.layout.tables import join
 from pipeline.layout.read import read_page
 from pipeline.limits import DEFAULT_LIMITS, Limits, apply_memory_limit, page_timeout
-from pipeline.normalize import clean
+from pipeline.normalize import clean, year_month
 from pipeline.progress import Progress
 from pipeline.source import SourcePdf, open_pdf
 from pipeline.vocabulary import DEFAULT, Vocabulary
@@ -115,6 +116,10 @@ def extract_pages(source: SourcePdf, pages: list[PageContent], vocab: Vocabulary
             f"{vocab.item} columns found", str(source.path))
     overview = blocks[start].table
     cols = find_columns(overview, vocab)
+    _absorb_overview_continuations(blocks, start, vocab, ledger)
+    for block in blocks:
+        for cell in block.table.repeated if block.table else ():
+            ledger.mark_cell(cell, "table_header")
     read_overview(overview, cols, vocab, records, ledger)
     _classify_front_matter(blocks[:start], ledger, vocab)
     reader = DetailReader(vocab, records, ledger, {pc.layout.number: pc.loose_fills for pc in pages})
@@ -142,6 +147,27 @@ def _overview_start(blocks: list[Block], vocab: Vocabulary) -> int | None:
     return None
 
 
+def _absorb_overview_continuations(blocks: list[Block], start: int, vocab: Vocabulary,
+                                   ledger: Ledger) -> None:
+    """Join later parts of the 体系図 that repeat its header (maybe under a 「(続き)」 title).
+
+    A part directly at the top of the next page was joined by ``layout.pages.stream``
+    already; this catches parts that have a title line above them.
+    """
+    overview = blocks[start].table
+    i = start + 1
+    while i < len(blocks):
+        j = i
+        while j < len(blocks) and blocks[j].table is None and blocks[j].page > blocks[i - 1].page:
+            j += 1
+        if j == i or j == len(blocks) or find_columns(blocks[j].table, vocab) is None:
+            return
+        for b in blocks[i:j]:
+            ledger.mark_lines(b.page, [b.line.line], "section_title")
+        join(overview, blocks[j].table)
+        del blocks[i:j + 1]
+
+
 def _classify_front_matter(blocks: list[Block], ledger: Ledger, vocab: Vocabulary) -> None:
     """Before the 体系図: the cover (title page) and the 体系図's own title line."""
     for b in blocks:
@@ -158,14 +184,11 @@ def _after_overview_line(block: Block, reader: DetailReader, ledger: Ledger) -> 
         reader.on_line(block.page, block.line.line)
 
 
-_EDITION = re.compile(r"(\d{4})年\s*(\d{1,2})月")
-
-
 def _edition(source: SourcePdf, front: list[Block]) -> str:
     """The edition as the document states it (``2025年3月策定`` → ``2025-03``), else the PDF date."""
     for b in front:
-        if b.line is not None and (m := _EDITION.search(clean(b.line.text))):
-            return f"{m[1]}-{int(m[2]):02d}"
+        if b.line is not None and (ym := year_month(b.line.text)):
+            return f"{ym[0]}-{ym[1]:02d}"
     created = source.metadata.get("CreationDate", "")
     m = re.search(r"(\d{4})(\d{2})", created)
     return f"{m[1]}-{m[2]}" if m else "unknown"

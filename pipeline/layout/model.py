@@ -111,6 +111,8 @@ class Table(Box):
     ys: list[float] = field(default_factory=list)
     cells: list[Cell] = field(default_factory=list)
     fills: list[Fill] = field(default_factory=list)
+    #: header rows printed again after a page break (dropped from the rows, kept for coverage)
+    repeated: list[Cell] = field(default_factory=list)
 
     @property
     def n_rows(self) -> int:

@@ -51,7 +51,10 @@ def join(prev: Table, nxt: Table) -> Table:
         above.parts.append((cell.page, cell))
         merged.add(id(cell))
     for cell in nxt.cells:
-        if cell.row < skip or id(cell) in merged:
+        if cell.row < skip:
+            prev.repeated.append(cell)
+            continue
+        if id(cell) in merged:
             continue
         cell.row += offset
         prev.cells.append(cell)

@@ -1,0 +1,55 @@
+"""Generality: editions this code has never seen, drawn by another producer (reportlab) with
+other fonts, sizes and layouts, must extract as exactly as the shared PDFs."""
+
+from __future__ import annotations
+
+import pytest
+from reportlab.lib.pagesizes import B4, landscape
+
+from pipeline.extract import extract_pdf
+from tests.golden import differences
+from tests.truth_tables import SHARED, load_truth, truth_tables
+from tests.variants import VariantOptions, make_variant
+
+VARIANTS = {
+    "reportlab-gothic": VariantOptions(),
+    "overview-split-over-pages": VariantOptions(overview_rows_per_page=12),
+    "revised-reiwa-fullwidth-actuals-partial-bars": VariantOptions(
+        reiwa_years=True, fullwidth_digits=True, filled_actuals=True, partial_bars=True, reword=True),
+    "kangxi-radicals-ttf": VariantOptions(kangxi=True),
+    "b4-mincho-narrow-columns": VariantOptions(font="HeiseiMin-W3", page_size=landscape(B4),
+                                               column_scale=0.8, font_size=9),
+}
+
+
+@pytest.fixture(scope="module")
+def excerpt_truth():
+    return load_truth(SHARED / "jisshi-keikaku-2025-excerpt.truth.json")
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_variant_extracts_exactly(name, excerpt_truth, tmp_path):
+    pdf = tmp_path / f"{name}.pdf"
+    truth = make_variant(excerpt_truth, pdf, VARIANTS[name])
+    ex = extract_pdf(pdf, workers=1)
+    assert differences(ex.tables, truth_tables(truth, ex.source.sha256)) == []
+    assert ex.unaccounted == 0, [p.unaccounted_text for p in ex.coverage if p.unaccounted]
+
+
+def test_revised_variant_really_differs_from_the_published_edition(excerpt_truth, tmp_path):
+    """Guard: the revised variant exercises filled actuals, partial bars and 令和 years."""
+    truth = make_variant(excerpt_truth, tmp_path / "r.pdf",
+                         VARIANTS["revised-reiwa-fullwidth-actuals-partial-bars"])
+    assert any(ind["actuals"] for ind in truth["indicators"])
+    assert any((s["start_fy"], s["end_fy"]) != (2025, 2029) for s in truth["schedule"])
+
+
+@pytest.mark.slow
+def test_large_edition_variant(tmp_path):
+    truth = load_truth(SHARED / "jisshi-keikaku-full-synthetic.truth.json")
+    pdf = tmp_path / "full.pdf"
+    drawn = make_variant(truth, pdf, VariantOptions(partial_bars=True, filled_actuals=True,
+                                                    overview_rows_per_page=20))
+    ex = extract_pdf(pdf)
+    assert differences(ex.tables, truth_tables(drawn, ex.source.sha256)) == []
+    assert ex.unaccounted == 0
