@@ -7,6 +7,7 @@ Errors print ONE line, ``plan-extract: FILE: reason``, and exit with the error c
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
@@ -165,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quiet is False and not sys.stderr.isatty():
         args.quiet = True  # progress only on a terminal
+    if not args.debug:  # pdfminer warns on stderr about damaged pages; the error says it once
+        logging.getLogger("pdfminer").setLevel(logging.ERROR)
     try:
         from pipeline.settings import load_settings
 

@@ -17,11 +17,11 @@ from collections.abc import Callable
 import pytest
 
 from pipeline.errors import PlanExtractError
-from pipeline.limits import Limits, page_timeout
-from pipeline.source import SourcePdf, open_pdf
+from pipeline.extract import extract_pdf
+from pipeline.limits import Limits
 from tests.bad_inputs import EXCERPT
 
-SEEDS_PER_CHUNK = 20
+SEEDS_PER_CHUNK = 12
 CHUNKS = 8
 LIMITS = Limits(page_seconds=5)
 
@@ -29,14 +29,6 @@ DATA = EXCERPT.read_bytes()
 STREAMS = [m.span() for m in re.finditer(rb"stream\r?\n.*?endstream", DATA, re.DOTALL)]
 _GAPS = zip([0] + [end for _, end in STREAMS], [start for start, _ in STREAMS] + [len(DATA)])
 OUTSIDE_STREAMS = [i for start, end in _GAPS for i in range(start, end)]
-
-
-def read_pages(source: SourcePdf) -> None:
-    """What extraction touches on every page; ``extract_pdf`` will take its place."""
-    with source.open() as pdf:
-        for page in pdf.pages:
-            with page_timeout(LIMITS.page_seconds, f"page {page.page_number}"):
-                page.chars, page.lines, page.rects
 
 
 def _span(data: bytes, rng: random.Random) -> tuple[int, int]:
@@ -90,7 +82,7 @@ def mutate(data: bytes, rng: random.Random) -> tuple[bytes, str]:
 def outcome(path) -> str:
     """``ok`` or the PlanExtractError class name; anything else propagates."""
     try:
-        read_pages(open_pdf(path, limits=LIMITS))
+        extract_pdf(path, workers=1, limits=LIMITS)
     except PlanExtractError as e:
         assert e.reason and "\n" not in e.one_line()
         return type(e).__name__
