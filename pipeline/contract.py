@@ -54,7 +54,7 @@ TABLES: dict[str, Table] = {
              ("data_utilization_plan", B), ("page", I)],
             ["item_no"],
         ),
-        Table("departments", [("department", S), ("bureau", S)], ["department"]),
+        Table("departments", [("department", S), ("bureau", S), ("page", I)], ["department"]),
         Table(
             "item_departments",
             [("item_no", I), ("department", S), ("seq", I), ("page", I)],

@@ -14,8 +14,11 @@ from .records import Records
 def to_frames(records: Records, source: SourcePdf) -> dict[str, pd.DataFrame]:
     rows = records.rows
     edition = rows["documents"][0]["edition"] if rows["documents"] else None
-    names = [r["department"] for t in ("item_departments", "project_departments") for r in rows[t]]
-    rows["departments"] = [dict(department=d, bureau=bureau_of(d)) for d in dict.fromkeys(names)]
+    first_page: dict[str, int] = {}
+    for t in ("item_departments", "project_departments"):
+        for r in rows[t]:
+            first_page.setdefault(r["department"], r["page"])
+    rows["departments"] = [dict(department=d, bureau=bureau_of(d), page=p) for d, p in first_page.items()]
     frames = {}
     for name, table in TABLES.items():
         df = pd.DataFrame(rows[name], columns=[c for c, _ in table.columns])

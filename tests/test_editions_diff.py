@@ -1,0 +1,47 @@
+"""A revised edition against the published one: the diff lists what changed, and only that."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.cli import main
+from pipeline.compare.diff import diff_tables
+from tests.truth_tables import SHARED, load_truth, truth_tables
+from tests.variants import VariantOptions, make_variant
+
+NO_PARAMS = ["--params", "/nonexistent/params.yaml"]
+EXCERPT = SHARED / "jisshi-keikaku-2025-excerpt.pdf"
+
+
+def _facts(changes: pd.DataFrame) -> set[tuple]:
+    return {tuple(r) for r in changes[["table", "key", "field", "change"]].astype(str).itertuples(index=False)}
+
+
+def test_revised_edition_diff_matches_the_truth_diff(tmp_path):
+    published = load_truth(SHARED / "jisshi-keikaku-2025-excerpt.truth.json")
+    revised_pdf = tmp_path / "jisshi-keikaku-2026-revised.pdf"
+    revised = make_variant(published, revised_pdf, VariantOptions(
+        reword=True, filled_actuals=True, partial_bars=True, reiwa_years=True))
+    staged, diff = tmp_path / "staged", tmp_path / "diff"
+    assert main([*NO_PARAMS, "extract", str(EXCERPT), str(revised_pdf), "--out", str(staged)]) == 0
+    assert main([*NO_PARAMS, "editions-diff", str(staged), "--out", str(diff)]) == 0
+
+    got = pd.read_parquet(diff / "changes.parquet")
+    want = diff_tables(truth_tables(published), truth_tables(revised))
+    assert _facts(got) == _facts(want)
+
+    filled = {(i["indicator_id"], fy) for i in revised["indicators"] for fy in i["actuals"]}
+    added = set(got[(got.table == "actuals") & (got.change == "added")].key)
+    assert filled and added == {f"{i}/{fy}" for i, fy in filled}
+    spans = got[(got.table == "schedule") & got.field.isin(["start_fy", "end_fy"])]
+    assert len(spans) > 0
+    assert "actuals" in (diff / "changes.md").read_text(encoding="utf-8")
+
+
+def test_same_edition_twice_has_no_changes(tmp_path):
+    staged, diff = tmp_path / "staged", tmp_path / "diff"
+    copy = tmp_path / "copy.pdf"
+    copy.write_bytes(EXCERPT.read_bytes() + b"\n")  # another file, same content
+    assert main([*NO_PARAMS, "extract", str(EXCERPT), str(copy), "--out", str(staged)]) == 0
+    assert main([*NO_PARAMS, "editions-diff", str(staged), "--out", str(diff)]) == 0
+    assert len(pd.read_parquet(diff / "changes.parquet")) == 0
