@@ -25,6 +25,8 @@ def test_revised_edition_diff_matches_the_truth_diff(tmp_path):
     staged, diff = tmp_path / "staged", tmp_path / "diff"
     assert main([*NO_PARAMS, "extract", str(EXCERPT), str(revised_pdf), "--out", str(staged)]) == 0
     assert main([*NO_PARAMS, "editions-diff", str(staged), "--out", str(diff)]) == 0
+    # both editions side by side in one open-data package (keys hold per source PDF)
+    assert main([*NO_PARAMS, "export", str(staged), "--out", str(tmp_path / "exports")]) == 0
 
     got = pd.read_parquet(diff / "changes.parquet")
     want = diff_tables(truth_tables(published), truth_tables(revised))

@@ -76,7 +76,7 @@ def _resource(table: CsvTable, encoding: str) -> dict:
 
 def _schema(table: CsvTable) -> dict:
     name = table.name
-    key = TABLES[name].key
+    key = _per_source(TABLES[name].key)
 
     def titles(cols: list[str], of: str = name) -> list[str]:
         return [C.column(of, c).title for c in cols]
@@ -85,9 +85,17 @@ def _schema(table: CsvTable) -> dict:
     return {
         "fields": [_field(name, col, required=col in key) for col in table.columns],
         "primaryKey": titles(key),
-        "foreignKeys": [{"fields": titles(cols), "reference": {"resource": ref, "fields": titles(ref_cols, ref)}}
+        "foreignKeys": [{"fields": titles(_per_source(cols, ref)),
+                         "reference": {"resource": ref, "fields": titles(_per_source(ref_cols, ref), ref)}}
                         for cols, ref, ref_cols in links],
     }
+
+
+def _per_source(columns: list[str], resource: str | None = None) -> list[str]:
+    """Keys hold within one source PDF: the CSVs carry every edition in raw/ side by side."""
+    if "source_sha256" in columns or resource == "documents":
+        return list(columns)
+    return [*columns, "source_sha256"]
 
 
 def _field(table: str, col: str, required: bool) -> dict:
