@@ -145,9 +145,9 @@ def test_datapackage_validates_and_describes_the_csvs(exported):
         with (exported / res["path"]).open(encoding="utf-8-sig", newline="") as f:
             assert [f["name"] for f in res["schema"]["fields"]] == next(csv.reader(f))
     items = resources["items"]["schema"]
-    assert items["primaryKey"] == ["実施項目番号"]
-    assert {"fields": ["方針番号", "目標番号"], "reference": {"resource": "policies", "fields": ["方針番号", "目標番号"]}} \
-        in items["foreignKeys"]
+    assert items["primaryKey"] == ["実施項目番号", "出典ファイルSHA-256"]  # keys hold per source PDF
+    link = ["方針番号", "目標番号", "出典ファイルSHA-256"]
+    assert {"fields": link, "reference": {"resource": "policies", "fields": link}} in items["foreignKeys"]
     fields = {f["name"]: f for f in resources["baselines"]["schema"]["fields"]}
     assert (fields["値"]["type"], fields["年度"]["type"]) == ("number", "year")
     assert "単位" in fields["値"]["description"]
