@@ -19,6 +19,9 @@ class Vocabulary:
     item: str = "実施項目"
     department_header: str = "取組所属"
     data_utilization_mark: str = "★"
+    #: How a department name ends: a line that is full AND ends so is still one whole name
+    #: (unless it is only a bureau, like 教育委員会事務局, that the next line continues).
+    department_endings: tuple[str, ...] = ("課", "室", "所", "センター", "局", "部", "館", "院")
     # detail sheets
     project: str = "事業"
     lead_departments: str = "取組所属"

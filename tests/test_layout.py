@@ -124,3 +124,29 @@ def test_a_label_printed_again_after_the_break_starts_a_new_cell():
                              page=2, missing_h={(1, 0)})
     joined = join(first, second)
     assert [(c.row, c.rowspan) for c in joined.cells if c.col == 0] == [(0, 2), (2, 2)]
+
+
+def _dep_cell(lines: list[str], width: float):
+    from pipeline.layout.model import Cell
+
+    chars = []
+    for k, text in enumerate(lines):
+        chars += text_chars(text, 1, 2 + 12 * k, start=len(chars))
+    cell = Cell(0, 0, width, 12 * len(lines) + 4)
+    cell.lines = lines_of(chars)
+    return cell
+
+
+def test_department_cell_joins_wrapped_names_and_keeps_one_per_line():
+    from pipeline.extract.overview import department_names
+    from pipeline.vocabulary import DEFAULT
+
+    # 12 chars fit a line: the first name wraps, the second ends short, the third fills
+    # the line exactly and ends like a name, so the fourth is a name of its own
+    cell = _dep_cell(["デジタルトランスフォーメ", "ーション課", "(総)総務課", "グリーンイノベーション課",
+                      "市町村課"], width=123)
+    assert department_names(cell, DEFAULT) == [
+        "デジタルトランスフォーメーション課", "総務部総務課", "グリーンイノベーション課", "市町村課"]
+    # a full line that is only a bureau continues on the next line
+    narrow = _dep_cell(["教育委員会事務局", "総務課"], width=83)
+    assert department_names(narrow, DEFAULT) == ["教育委員会事務局総務課"]

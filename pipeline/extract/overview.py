@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.departments import canonical
+from pipeline.departments import BUREAUS, canonical
 from pipeline.errors import ParseError
 from pipeline.layout.model import Cell, Table
+from pipeline.layout.text import is_soft_wrap, line_text, text_right_edge
 from pipeline.normalize import leading_number
 from pipeline.vocabulary import Vocabulary
 
@@ -76,6 +77,26 @@ def _numbered(cell: Cell, what: str, vocab: Vocabulary) -> tuple[int, str]:
     return no, "".join(title.split("\n"))
 
 
+def department_names(cell: Cell, vocab: Vocabulary) -> list[str]:
+    """Departments in a 体系図 cell: one per line, but a long name may wrap onto the next line.
+
+    Geometry decides first (a line that ended before the cell edge was broken by hand); a full
+    line that already ends like a department name (課, 室, …) and is not just a bureau prefix
+    is a whole name too, because the next name simply started on the next line.
+    """
+    right = text_right_edge(cell.lines, cell.x0, cell.x1)
+    names: list[str] = []
+    for i, line in enumerate(cell.lines):
+        text = line_text(line)
+        current = names[-1] if names else ""
+        if i and is_soft_wrap(cell.lines[i - 1], line, right) and not (
+                current.endswith(vocab.department_endings) and canonical(current) not in BUREAUS):
+            names[-1] = current + text
+        else:
+            names.append(text)
+    return [d for n in names for d in split_departments(n)]
+
+
 def split_departments(text: str) -> list[str]:
     """One department per line (soft wraps already joined) or separated by 、/,."""
     names = re.split(r"[\n、,，]", text)
@@ -117,7 +138,7 @@ def read_overview(table: Table, cols: OverviewColumns, vocab: Vocabulary, record
                     data_utilization_plan=mark in item_title, page=item_cell.page)
         ledger.mark_cell(item_cell, "items.title")
         if dep_cell is not None:
-            for seq, dep in enumerate(split_departments(dep_cell.text), 1):
+            for seq, dep in enumerate(department_names(dep_cell, vocab), 1):
                 records.add("item_departments", item_no=item_no, department=dep, seq=seq,
                             page=dep_cell.page)
             ledger.mark_cell(dep_cell, "item_departments.department")

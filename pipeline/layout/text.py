@@ -66,7 +66,7 @@ def join_lines(lines: Sequence[Line], right: float) -> str:
     """Text of consecutive lines within a box whose text area ends at ``right``."""
     out = ""
     for i, line in enumerate(lines):
-        text = _spaced(line)
+        text = line_text(line)
         if i == 0:
             out = text
         elif is_soft_wrap(lines[i - 1], line, right):
@@ -76,7 +76,7 @@ def join_lines(lines: Sequence[Line], right: float) -> str:
     return out.strip()
 
 
-def _spaced(line: Line) -> str:
+def line_text(line: Line) -> str:
     """Line text with a space where the PDF left a visible gap between glyphs."""
     parts = [line.chars[0].text]
     for prev, ch in zip(line.chars, line.chars[1:]):
