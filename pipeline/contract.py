@@ -42,28 +42,29 @@ TABLES: dict[str, Table] = {
              ("plan_start_fy", I), ("plan_end_fy", I)],
             ["source_sha256"],
         ),
-        Table("goals", [("goal_no", I), ("title", S), ("description", S), ("page", I)], ["goal_no"]),
+        Table("goals", [("goal_no", I), ("title", S), ("description", S), ("page", I), ("bbox", S)],
+              ["goal_no"]),
         Table(
             "policies",
-            [("policy_no", I), ("goal_no", I), ("title", S), ("description", S), ("page", I)],
+            [("policy_no", I), ("goal_no", I), ("title", S), ("description", S), ("page", I), ("bbox", S)],
             ["policy_no"],
         ),
         Table(
             "items",
             [("item_no", I), ("policy_no", I), ("goal_no", I), ("title", S),
-             ("data_utilization_plan", B), ("page", I)],
+             ("data_utilization_plan", B), ("page", I), ("bbox", S)],
             ["item_no"],
         ),
         Table("departments", [("department", S), ("bureau", S), ("page", I)], ["department"]),
         Table(
             "item_departments",
-            [("item_no", I), ("department", S), ("seq", I), ("page", I)],
+            [("item_no", I), ("department", S), ("seq", I), ("page", I), ("bbox", S)],
             ["item_no", "department"],
         ),
         Table(
             "projects",
             [("item_no", I), ("project_seq", I), ("name", S), ("current_issues", S),
-             ("actions", S), ("related_info", S), ("page", I), ("pages", S)],
+             ("actions", S), ("related_info", S), ("page", I), ("pages", S), ("bbox", S)],
             ["item_no", "project_seq"],
         ),
         Table(
@@ -82,17 +83,19 @@ TABLES: dict[str, Table] = {
         Table(
             "indicators",
             [("indicator_id", S), ("item_no", I), ("seq", I), ("name", S), ("unit", S),
-             ("page", I)],
+             ("page", I), ("bbox", S)],
             ["indicator_id"],
         ),
         Table(
             "baselines",
-            [("indicator_id", S), ("fiscal_year", I), ("value", F), ("text", S), ("page", I)],
+            [("indicator_id", S), ("fiscal_year", I), ("value", F), ("text", S), ("page", I),
+             ("bbox", S)],
             ["indicator_id"],
         ),
         Table(
             "actuals",
-            [("indicator_id", S), ("fiscal_year", I), ("value", F), ("text", S), ("page", I)],
+            [("indicator_id", S), ("fiscal_year", I), ("value", F), ("text", S), ("page", I),
+             ("bbox", S)],
             ["indicator_id", "fiscal_year"],
         ),
     ]

@@ -90,7 +90,7 @@ def baseline_120_percent(t: Tables) -> None:
 
 def actual_outside_period_and_over_100(t: Tables) -> None:
     t["actuals"] = pd.DataFrame([dict(indicator_id="25-4", fiscal_year=2031, value=100.5,
-                                      text="100.5%", page=5, edition="2025-03",
+                                      text="100.5%", page=5, bbox=None, edition="2025-03",
                                       source_sha256="truth")])
 
 

@@ -155,7 +155,7 @@ class DetailReader:
             "projects", item_no=item, project_seq=seq, name=texts["name"],
             current_issues=texts.get("current_issues"), actions=texts.get("actions"),
             related_info=None if texts.get("related_info", "-") in none else texts["related_info"],
-            page=pages[0], pages=",".join(map(str, pages)))
+            page=pages[0], pages=",".join(map(str, pages)), bbox=values["name"].bbox_str())
         for key, cell in values.items():
             self.ledger.mark_cell(cell, f"projects.{key}")
         for role in ("lead", "related"):
@@ -246,7 +246,8 @@ class DetailReader:
             base = self._quantity(value_cell, name)
             unit = base.unit
             self.records.add("baselines", indicator_id=ind_id, fiscal_year=base_fy,
-                             value=base.value, text=base.text, page=value_cell.page)
+                             value=base.value, text=base.text, page=value_cell.page,
+                             bbox=value_cell.bbox_str())
             for head, fy in year_h:
                 cell = _at(row, head)
                 if cell is None or not cell.text:
@@ -254,10 +255,11 @@ class DetailReader:
                 q = self._quantity(cell, name)
                 unit = unit or q.unit
                 self.records.add("actuals", indicator_id=ind_id, fiscal_year=fy, value=q.value,
-                                 text=q.text, page=cell.page)
+                                 text=q.text, page=cell.page, bbox=cell.bbox_str())
                 self.ledger.mark_cell(cell, "actuals.value")
             self.records.add("indicators", indicator_id=ind_id, item_no=self.item_no,
-                             seq=self.indicator_seq, name=name.text, unit=unit, page=name.page)
+                             seq=self.indicator_seq, name=name.text, unit=unit, page=name.page,
+                             bbox=name.bbox_str())
             self.ledger.mark_cell(name, "indicators.name")
             self.ledger.mark_cell(year_cell, "baselines.fiscal_year")
             self.ledger.mark_cell(value_cell, "baselines.value")

@@ -125,20 +125,21 @@ def read_overview(table: Table, cols: OverviewColumns, vocab: Vocabulary, record
         if goal_no not in seen_goals:
             seen_goals.add(goal_no)
             records.add("goals", goal_no=goal_no, title=goal_title, description=None,
-                        page=goal_cell.page)
+                        page=goal_cell.page, bbox=goal_cell.bbox_str())
             ledger.mark_cell(goal_cell, "goals.title")
         if policy_no not in seen_policies:
             seen_policies.add(policy_no)
             records.add("policies", policy_no=policy_no, goal_no=goal_no, title=policy_title,
-                        description=None, page=policy_cell.page)
+                        description=None, page=policy_cell.page, bbox=policy_cell.bbox_str())
             ledger.mark_cell(policy_cell, "policies.title")
         mark = vocab.data_utilization_mark
         records.add("items", item_no=item_no, policy_no=policy_no, goal_no=goal_no,
                     title=item_title.replace(mark, "").strip(),
-                    data_utilization_plan=mark in item_title, page=item_cell.page)
+                    data_utilization_plan=mark in item_title, page=item_cell.page,
+                    bbox=item_cell.bbox_str())
         ledger.mark_cell(item_cell, "items.title")
         if dep_cell is not None:
             for seq, dep in enumerate(department_names(dep_cell, vocab), 1):
                 records.add("item_departments", item_no=item_no, department=dep, seq=seq,
-                            page=dep_cell.page)
+                            page=dep_cell.page, bbox=dep_cell.bbox_str())
             ledger.mark_cell(dep_cell, "item_departments.department")
