@@ -65,6 +65,9 @@ class DetailReader:
         text = clean(line.text)
         for kind in ("items", "policies", "goals"):  # 実施項目 before 目標: longest words first
             m = self.heading[kind].match(text)
+            if m and kind == "items" and int(m[1]) == self.item_no:
+                self.ledger.mark_lines(page, [line], "section_title")  # 「(続き)」 after a break
+                return
             if m:
                 self._close_section()
                 band = self._band(page, line)
