@@ -1,0 +1,45 @@
+"""The detail-sheet reader's section logic on hand-made lines."""
+
+from __future__ import annotations
+
+from pipeline.extract.coverage import Ledger
+from pipeline.extract.detail import DetailReader
+from pipeline.extract.records import Records
+from pipeline.layout.model import Char, Line
+from pipeline.vocabulary import DEFAULT
+
+
+def line(text: str, top: float, x0: float = 50.0, size: float = 10.0) -> Line:
+    chars = [Char(x0 + k * size, top, x0 + (k + 1) * size, top + size, text=ch, size=size, index=k)
+             for k, ch in enumerate(text)]
+    return Line(chars[0].x0, top, chars[-1].x1, top + size, chars=chars)
+
+
+def reader() -> tuple[DetailReader, Records]:
+    records = Records()
+    records.add("goals", goal_no=3, title="G", description=None, page=2)
+    records.add("policies", policy_no=11, goal_no=3, title="P", description=None, page=2)
+    return DetailReader(DEFAULT, records, Ledger(), {}), records
+
+
+def test_goal_and_policy_paragraphs_become_descriptions():
+    r, records = reader()
+    r.on_line(4, line("目標3 職員の育成", 50))
+    r.on_line(4, line("あいうえお", 70))     # a full line (the paragraph's widest)
+    r.on_line(4, line("かき", 82))           # wraps softly onto this one
+    r.on_line(4, line("方針11 環境の整備", 100))
+    r.on_line(4, line("さしす", 120))
+    r.on_line(4, line("実施項目25 職場環境づくり", 140))
+    r.finish()
+    assert records.find("goals", goal_no=3)["description"] == "あいうえおかき"
+    assert records.find("policies", policy_no=11)["description"] == "さしす"
+
+
+def test_repeated_item_heading_after_a_page_break_continues_the_item():
+    r, _ = reader()
+    r.on_line(4, line("実施項目25 職場環境づくり", 50))
+    r.project_seq = 2
+    r.on_line(5, line("実施項目25 職場環境づくり(続き)", 50))
+    assert (r.item_no, r.project_seq) == (25, 2)
+    r.on_line(6, line("実施項目26 コンプライアンスの徹底", 50))
+    assert (r.item_no, r.project_seq) == (26, 0)
