@@ -52,11 +52,16 @@ class SourcePdf:
     metadata: dict[str, str]
     password: str | None = field(default=None, repr=False)
 
+    def plumber(self) -> pdfplumber.PDF:
+        """A new pdfplumber.PDF with the password applied; the caller closes it, inside
+        ``pdf_errors`` (``open`` does both)."""
+        return pdfplumber.open(self.path, password=self.password or "")
+
     @contextmanager
     def open(self) -> Iterator[pdfplumber.PDF]:
         """pdfplumber.PDF with the password applied; library failures become DamagedPdfError."""
         with pdf_errors(str(self.path)):
-            pdf = pdfplumber.open(self.path, password=self.password or "")
+            pdf = self.plumber()
             try:
                 yield pdf
             finally:

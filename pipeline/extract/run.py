@@ -8,15 +8,16 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
+from multiprocessing.context import BaseContext
 from pathlib import Path
 
 import pandas as pd
 
 from pipeline.errors import NotAPlanError, ResourceLimitError
-from pipeline.layout.pages import Block, PageContent, analyse_page, mark_furniture, stream
+from pipeline.layout.pages import Block, PageContent, mark_furniture, stream
 from pipeline.layout.tables import join
-from pipeline.layout.read import read_page
-from pipeline.limits import DEFAULT_LIMITS, Limits, apply_memory_limit, page_timeout
+from pipeline.layout.read import read_chunk, read_range
+from pipeline.limits import DEFAULT_LIMITS, Limits
 from pipeline.normalize import clean, year_month
 from pipeline.progress import Progress
 from pipeline.source import SourcePdf, open_pdf
@@ -43,26 +44,13 @@ class Extraction:
         return sum(p.unaccounted for p in self.coverage)
 
 
-def _read_range(source: SourcePdf, first: int, last: int, limits: Limits,
-                worker: bool) -> list[PageContent]:
-    """Pages ``first``..``last``-1 (0-based) parsed once each; pdfplumber caches dropped."""
-    if worker:
-        apply_memory_limit(limits.memory_bytes)
-    out = []
-    with source.open() as pdf:
-        for page in pdf.pages[first:last]:
-            with page_timeout(limits.page_seconds, f"page {page.page_number}"):
-                out.append(analyse_page(read_page(page)))
-            page.close()
-    return out
-
-
 def read_pages(source: SourcePdf, limits: Limits = DEFAULT_LIMITS, workers: int = 0,
                progress: bool = False) -> list[PageContent]:
     """Every page in the layout model, in page order, parsed in parallel worker processes.
 
-    Pages go to workers in contiguous chunks, so each worker opens the PDF once per chunk and
-    no page is ever parsed twice; a small document is read in this process.
+    Pages go to workers in contiguous chunks (a few per worker, so a worker slowed by other
+    load does not hold up the end); each worker keeps the PDF open across its chunks and no
+    page is ever parsed twice. A small document is read in this process.
     """
     n = source.page_count
     workers = workers or os.cpu_count() or 1
@@ -71,17 +59,24 @@ def read_pages(source: SourcePdf, limits: Limits = DEFAULT_LIMITS, workers: int 
     pages: list[PageContent] = []
     with Progress(progress, total=n, what=source.path.name) as bar:
         if workers == 1 or len(ranges) == 1:
-            for first, last in ranges:
-                pages += _read_range(source, first, last, limits, worker=False)
-                bar.advance(last - first)
+            with source.open() as pdf:
+                for first, last in ranges:
+                    pages += read_range(pdf, first, last, limits)
+                    bar.advance(last - first)
             return pages
-        with ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) as pool:
-            futures = [pool.submit(_read_range, source, first, last, limits, True)
-                       for first, last in ranges]
+        with ProcessPoolExecutor(min(workers, len(ranges)), mp_context=_forkserver()) as pool:
+            futures = [pool.submit(read_chunk, source, first, last, limits) for first, last in ranges]
             for (first, last), future in zip(ranges, futures):
                 pages += _result(future, source)
                 bar.advance(last - first)
     return pages
+
+
+def _forkserver() -> BaseContext:
+    """Workers fork from a server that has imported the page reader (not pandas) once."""
+    context = get_context("forkserver")
+    context.set_forkserver_preload([read_chunk.__module__])
+    return context
 
 
 def _result(future, source: SourcePdf) -> list[PageContent]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass
+@dataclass(slots=True)
 class Box:
     x0: float
     top: float
@@ -35,7 +35,7 @@ class Box:
         return f"{self.x0:.1f},{self.top:.1f},{self.x1:.1f},{self.bottom:.1f}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Char(Box):
     """One glyph; ``text`` is already NFKC-normalized (may be more than one code point)."""
 
@@ -44,7 +44,7 @@ class Char(Box):
     index: int = -1  # position on its page, for the coverage report
 
 
-@dataclass
+@dataclass(slots=True)
 class Segment(Box):
     """A ruling line: horizontal (top == bottom) or vertical (x0 == x1)."""
 
@@ -53,14 +53,14 @@ class Segment(Box):
         return self.height <= self.width
 
 
-@dataclass
+@dataclass(slots=True)
 class Fill(Box):
     """A filled rectangle: a cell background or a schedule bar."""
 
     color: tuple[float, ...] = ()
 
 
-@dataclass
+@dataclass(slots=True)
 class PageLayout:
     number: int  # 1-based physical page
     width: float
@@ -71,7 +71,7 @@ class PageLayout:
     image_count: int = 0
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Line(Box):
     """Characters sharing a baseline, left to right."""
 
@@ -86,7 +86,7 @@ class Line(Box):
         return max((c.size for c in self.chars), default=0.0)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Cell(Box):
     """A table cell; a merged cell is one cell with its spans."""
 
@@ -102,7 +102,7 @@ class Cell(Box):
     text: str = ""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Table(Box):
     """Cells on a grid of ``xs`` × ``ys`` boundaries; may span pages after joining."""
 

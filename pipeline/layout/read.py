@@ -2,13 +2,28 @@
 
 Everything later works on this model, so each page is parsed exactly once and the
 pdfplumber objects can be dropped straight after (memory stays flat on long documents).
+
+The page is read from pdfminer's layout objects (``page.layout``) rather than from
+``page.chars``/``page.rects``: pdfplumber turns every object into a dict of some twenty
+attributes we never look at, which costs about a third of the whole parse. The
+coordinates are converted exactly as pdfplumber does (top-left origin, MediaBox offset),
+so the result is the same as reading its dicts.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
+
+import pdfplumber
+from pdfminer.layout import LTChar, LTComponent, LTContainer, LTImage, LTLine, LTRect
+from pdfplumber.utils.pdfinternals import resolve_all
+
+from pipeline.limits import Limits, apply_memory_limit, page_timeout
+from pipeline.source import SourcePdf, pdf_errors
 
 from .model import Char, Fill, PageLayout, Segment
+from .pages import PageContent, analyse_page
 
 #: A filled rectangle thinner than this is a drawn line, not a cell background.
 THIN = 2.0
@@ -41,27 +56,83 @@ def _edges(x0: float, top: float, x1: float, bottom: float) -> list[Segment]:
     ]
 
 
+def _objects(container: LTContainer) -> Iterator[LTComponent]:
+    """Leaf layout objects in drawing order; figures (form XObjects) are opened up."""
+    for obj in container:
+        if isinstance(obj, LTContainer):
+            yield from _objects(obj)
+        else:
+            yield obj
+
+
 def read_page(page) -> PageLayout:
     """Characters (NFKC), ruling segments and filled rectangles of one pdfplumber page."""
-    layout = PageLayout(number=page.page_number, width=float(page.width), height=float(page.height))
-    for i, c in enumerate(page.chars):
-        text = unicodedata.normalize("NFKC", c["text"])
-        layout.chars.append(Char(c["x0"], c["top"], c["x1"], c["bottom"], text=text,
-                                 size=float(c.get("size") or c["bottom"] - c["top"]), index=i))
-    for ln in page.lines:
-        if abs(ln["x0"] - ln["x1"]) <= SKEW or abs(ln["top"] - ln["bottom"]) <= SKEW:
-            layout.segments.append(Segment(ln["x0"], ln["top"], ln["x1"], ln["bottom"]))
-    for r in page.rects:
-        x0, top, x1, bottom = r["x0"], r["top"], r["x1"], r["bottom"]
-        if r.get("fill") and (x1 - x0 <= THIN or bottom - top <= THIN):
+    height = float(page.height)
+    layout = PageLayout(number=page.page_number, width=float(page.width), height=height)
+    mb_x0, mb_top = page.mediabox[:2]
+
+    def box(obj: LTComponent) -> tuple[float, float, float, float]:
+        """pdfplumber's x0, top, x1, bottom of a pdfminer object."""
+        x0, x1 = (obj.x0 + mb_x0, obj.x1 + mb_x0) if mb_x0 != 0 else (obj.x0, obj.x1)
+        return x0, height - obj.y1 + mb_top, x1, height - obj.y0 + mb_top
+
+    # One string object per distinct glyph text on the page (pickling keeps the sharing):
+    # the extraction holds every character of the document until it is done.
+    one_text = {}.setdefault
+    chars, segments = layout.chars, layout.segments
+    rects: list[LTRect] = []
+    for obj in _objects(page.layout):
+        kind = type(obj)
+        if kind is LTChar:
+            x0, top, x1, bottom = box(obj)
+            text = unicodedata.normalize("NFKC", obj.get_text())
+            chars.append(Char(x0, top, x1, bottom, text=one_text(text, text),
+                              size=float(obj.size or bottom - top), index=len(chars)))
+        elif kind is LTLine:
+            x0, top, x1, bottom = box(obj)
+            if abs(x0 - x1) <= SKEW or abs(top - bottom) <= SKEW:
+                segments.append(Segment(x0, top, x1, bottom))
+        elif kind is LTRect:
+            rects.append(obj)
+        elif kind is LTImage:
+            layout.image_count += 1
+    for r in rects:  # after all lines, as pdfplumber's page.lines then page.rects did
+        x0, top, x1, bottom = box(r)
+        if r.fill and (x1 - x0 <= THIN or bottom - top <= THIN):
             cy, cx = (top + bottom) / 2, (x0 + x1) / 2
             thin_h = bottom - top <= x1 - x0
-            layout.segments.append(Segment(x0, cy, x1, cy) if thin_h else Segment(cx, top, cx, bottom))
+            segments.append(Segment(x0, cy, x1, cy) if thin_h else Segment(cx, top, cx, bottom))
             continue
-        if r.get("stroke"):
-            layout.segments.extend(_edges(x0, top, x1, bottom))
-        color = _color(r.get("non_stroking_color"))
-        if r.get("fill") and not _is_white(color):
+        if r.stroke:
+            segments.extend(_edges(x0, top, x1, bottom))
+        color = _color(resolve_all(r.non_stroking_color))
+        if r.fill and not _is_white(color):
             layout.fills.append(Fill(x0, top, x1, bottom, color=color))
-    layout.image_count = len(page.images)
     return layout
+
+
+def read_range(pdf: pdfplumber.PDF, first: int, last: int, limits: Limits) -> list[PageContent]:
+    """Pages ``first``..``last``-1 (0-based) analysed, each parsed once; its caches dropped."""
+    out = []
+    for page in pdf.pages[first:last]:
+        with page_timeout(limits.page_seconds, f"page {page.page_number}"):
+            out.append(analyse_page(read_page(page)))
+        page.close()
+    return out
+
+
+#: In a worker process: the PDF it keeps open between chunks, so fonts and the page tree
+#: are read once per worker rather than once per chunk.
+_kept: tuple[SourcePdf, pdfplumber.PDF] | None = None
+
+
+def read_chunk(source: SourcePdf, first: int, last: int, limits: Limits) -> list[PageContent]:
+    """Worker-process entry point of :func:`read_range` (this module imports no pandas)."""
+    global _kept
+    with pdf_errors(str(source.path)):
+        if _kept is None or _kept[0] != source:
+            apply_memory_limit(limits.memory_bytes)
+            if _kept is not None:
+                _kept[1].close()
+            _kept = (source, source.plumber())
+        return read_range(_kept[1], first, last, limits)

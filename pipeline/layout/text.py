@@ -20,14 +20,17 @@ def lines_of(chars: Iterable[Char]) -> list[Line]:
     """Group characters into lines by vertical centre; lines top to bottom, chars left to right."""
     ordered = sorted(chars, key=lambda c: (c.cy, c.x0))
     groups: list[list[Char]] = []
+    total = 0.0  # running sum of the current line's centres (a re-sum per char is quadratic)
     for ch in ordered:
+        cy = ch.cy
         if groups:
             line = groups[-1]
-            ref = sum(c.cy for c in line) / len(line)
-            if abs(ch.cy - ref) < 0.5 * min(ch.size, line[0].size):
+            if abs(cy - total / len(line)) < 0.5 * min(ch.size, line[0].size):
                 line.append(ch)
+                total += cy
                 continue
         groups.append([ch])
+        total = cy
     lines = []
     for g in groups:
         g.sort(key=lambda c: c.x0)
