@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.errors import NotAPlanError, ResourceLimitError
+from pipeline.errors import NoTextLayerError, NotAPlanError, ResourceLimitError
 from pipeline.layout.pages import Block, PageContent, mark_furniture, stream
 from pipeline.layout.tables import join
 from pipeline.layout.read import read_chunk, read_range
@@ -97,6 +97,7 @@ def extract_pdf(path: Path, *, password: str | None = None, vocab: Vocabulary = 
 
 def extract_pages(source: SourcePdf, pages: list[PageContent], vocab: Vocabulary = DEFAULT) -> Extraction:
     """The readers over already-analysed pages."""
+    _check_unicode(source, pages)
     mark_furniture(pages)
     records, ledger = Records(), Ledger()
     for pc in pages:
@@ -133,6 +134,16 @@ def extract_pages(source: SourcePdf, pages: list[PageContent], vocab: Vocabulary
     tables = to_frames(records, source)
     coverage = ledger.report({pc.layout.number: pc.layout.chars for pc in pages})
     return Extraction(source, tables, coverage, pages, ledger)
+
+
+def _check_unicode(source: SourcePdf, pages: list[PageContent]) -> None:
+    """Glyphs without a Unicode mapping come out as ``(cid:123)``: unreadable, not a plan."""
+    chars = [c for pc in pages for c in pc.layout.chars]
+    unmapped = sum(c.text.startswith("(cid:") for c in chars)
+    if chars and unmapped > len(chars) / 2:
+        raise NoTextLayerError(
+            f"its text layer has no Unicode mapping ({unmapped} of {len(chars)} glyphs are "
+            "(cid:…)); OCR would be needed", str(source.path))
 
 
 def _overview_start(blocks: list[Block], vocab: Vocabulary) -> int | None:
