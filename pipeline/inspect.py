@@ -23,8 +23,9 @@ from pipeline.contract import TABLES
 from pipeline.errors import UsageError
 from pipeline.extract.coverage import FURNITURE, PageCoverage
 from pipeline.extract.run import Extraction, extract_pages, read_pages
-from pipeline.layout.model import Box, Cell
+from pipeline.layout.model import Box, Cell, Char
 from pipeline.layout.pages import PageContent
+from pipeline.layout.read import read_page
 from pipeline.settings import Settings
 from pipeline.source import open_pdf
 
@@ -72,18 +73,19 @@ def write_png(image: Image.Image, out: Path) -> Path:
 def render_page(extraction: Extraction, page: int) -> Image.Image:
     """The page with cells, schedule bars and character categories drawn, under a header strip."""
     _require_page(page, extraction.source.page_count, str(extraction.source.path))
-    content = next(pc for pc in extraction.pages if pc.layout.number == page)
-    coverage = extraction.ledger.report({page: content.layout.chars})[0]
+    content = next(pc for pc in extraction.pages if pc.number == page)
+    coverage = extraction.ledger.report([content])[0]
     bars = _bars(extraction.tables.get("schedule"), page)
     fonts = _fonts()
     with extraction.source.open() as pdf:
         image = pdf.pages[page - 1].to_image(resolution=RESOLUTION)
+        chars = read_page(pdf.pages[page - 1]).chars  # the glyphs, read again for this page
     canvas = _Canvas(image, fonts)
     cells = page_cells(content)
     for cell in cells:
         if _merged(cell):
             canvas.box(cell, fill=MERGED + (18,))
-    counts = _tint_chars(canvas, content, extraction)
+    counts = _tint_chars(canvas, chars, extraction.ledger.char_labels(content))
     for cell in cells:
         canvas.box(cell, stroke=MERGED if _merged(cell) else CELL, width=2 if _merged(cell) else 1)
     for cell in cells:
@@ -105,7 +107,7 @@ def _require_page(page: int, count: int, file: str) -> None:
 def page_cells(content: PageContent) -> list[Cell]:
     """Cells drawn on this page: a table joined with the next page's part also holds that
     page's cells, which are left to their own page."""
-    return [c for t in content.tables for c in t.cells if c.page == content.layout.number]
+    return [c for t in content.tables for c in t.cells if c.page == content.number]
 
 
 def _merged(cell: Cell) -> bool:
@@ -142,14 +144,13 @@ def _table_color(table: str) -> RGB:
     return PALETTE[_table_rank(table) % len(PALETTE)]
 
 
-def _tint_chars(canvas: _Canvas, content: PageContent, extraction: Extraction) -> Counter[str]:
+def _tint_chars(canvas: _Canvas, chars: list[Char], labels: dict[int, str]) -> Counter[str]:
     """Every non-blank character tinted by where it went; returns the counts per legend entry."""
     counts: Counter[str] = Counter()
-    number = content.layout.number
-    for ch in content.layout.chars:
+    for ch in chars:
         if not ch.text.strip():
             continue
-        label = extraction.ledger.marks.get((number, ch.index))
+        label = labels.get(ch.index)
         if label is None:
             counts["unaccounted"] += 1
             canvas.box(ch, fill=UNACCOUNTED + (110,), stroke=UNACCOUNTED, width=1)

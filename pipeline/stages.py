@@ -11,14 +11,13 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-import pandas as pd
 import pyarrow.parquet as pq
 
 from pipeline.contract import TABLES
 from pipeline.errors import CountMismatchError, UnaccountedTextError
 from pipeline.extract import Extraction, extract_pdf
 from pipeline.settings import Settings
-from pipeline.staging import atomic_dir, to_arrow
+from pipeline.staging import atomic_dir, write_tables
 
 STAGED, METRICS, EXPORTS, DIFF, REPORTS = (Path(p) for p in (
     "staged", "metrics/validation.json", "exports", "diff", "reports"))
@@ -26,19 +25,18 @@ STAGED, METRICS, EXPORTS, DIFF, REPORTS = (Path(p) for p in (
 
 def check_counts(ex: Extraction) -> None:
     """The document's declared counts (「35の実施項目」) must equal what was found."""
-    doc = ex.tables["documents"].iloc[0]
+    doc = ex.rows["documents"][0]
     problems = []
-    for table, key in (("goals", "goal_no"), ("policies", "policy_no"), ("items", "item_no")):
+    for table, key, noun in (("goals", "goal_no", "goal"), ("policies", "policy_no", "policy"),
+                             ("items", "item_no", "item")):
         declared = doc[f"declared_{table}"]
-        found = set(ex.tables[table][key])
-        if pd.isna(declared) or declared == len(found):
+        found = {r[key] for r in ex.rows[table]}
+        if declared is None or declared == len(found):
             continue
-        missing = sorted(set(range(1, int(declared) + 1)) - found)
-        extra = sorted(found - set(range(1, int(declared) + 1)))
-        detail = (f" — {table[:-1] if table != 'policies' else 'policy'} "
-                  f"{', '.join(map(str, missing))} missing" if missing else "")
-        detail += f" — unexpected {', '.join(map(str, extra))}" if extra else ""
-        problems.append(f"{table}: declared {int(declared)}, found {len(found)}{detail}")
+        expected = set(range(1, declared + 1))
+        detail = f" — {noun} {', '.join(map(str, sorted(expected - found)))} missing" if expected - found else ""
+        detail += f" — unexpected {', '.join(map(str, sorted(found - expected)))}" if found - expected else ""
+        problems.append(f"{table}: declared {declared}, found {len(found)}{detail}")
     if problems:
         raise CountMismatchError("; ".join(problems), str(ex.source.path))
 
@@ -76,10 +74,7 @@ def extract_stage(pdfs: list[Path], out: Path, *, settings: Settings, password: 
             _check_coverage(ex)
         extractions.append(ex)
     with atomic_dir(out) as tmp:
-        for name in TABLES:
-            frames = [ex.tables[name] for ex in extractions if len(ex.tables[name])]
-            df = pd.concat(frames, ignore_index=True) if frames else extractions[0].tables[name]
-            pq.write_table(to_arrow(name, df), tmp / f"{name}.parquet")
+        write_tables({name: [row for ex in extractions for row in ex.rows[name]] for name in TABLES}, tmp)
         (tmp / "coverage.json").write_text(
             json.dumps(coverage_json(extractions), ensure_ascii=False, indent=1), encoding="utf-8")
     for ex in extractions:
@@ -88,7 +83,7 @@ def extract_stage(pdfs: list[Path], out: Path, *, settings: Settings, password: 
 
 
 def _summary(ex: Extraction) -> str:
-    t = ex.tables
+    t = ex.rows
     return (f"{len(t['goals'])} goals, {len(t['policies'])} policies, {len(t['items'])} items, "
             f"{len(t['projects'])} projects, {len(t['schedule'])} schedule bars, "
             f"{len(t['indicators'])} indicators; {ex.unaccounted} characters unaccounted")
@@ -98,20 +93,22 @@ def editions_diff_stage(staged: Path, out: Path) -> str:
     """Diff of the two newest editions in ``staged`` (an empty diff when there is one)."""
     from pipeline.compare.output import diff_dirs, write_changes
 
-    docs = pq.read_table(staged / "documents.parquet").to_pandas()
-    docs = docs.sort_values(["edition", "source_file"])
+    docs = sorted(pq.read_table(staged / "documents.parquet").to_pylist(),
+                  key=lambda d: (d["edition"] or "", d["source_file"]))
     if len(docs) < 2:
         with atomic_dir(out) as tmp:
-            only = docs.iloc[0]["edition"] if len(docs) else "-"
+            only = docs[0]["edition"] if docs else "-"
             write_changes(_empty_changes(), tmp, only, only)
         return f"one edition in {staged}: empty diff written to {out}"
-    old, new = docs.iloc[-2], docs.iloc[-1]
+    old, new = docs[-2], docs[-1]
     with atomic_dir(out) as tmp:
         changes = diff_dirs(staged, staged, tmp, old["source_sha256"], new["source_sha256"])
     return f"{len(changes)} changes {old['edition']} → {new['edition']} written to {out}"
 
 
-def _empty_changes() -> pd.DataFrame:
+def _empty_changes():
+    import pandas as pd
+
     return pd.DataFrame(columns=["table", "key", "field", "old", "new", "change"])
 
 

@@ -1,4 +1,4 @@
-"""Write output directories all-or-nothing, and stage tables as typed Parquet.
+"""Write output directories all-or-nothing, and stage tables as contract-typed Parquet.
 
 A run that fails halfway must not leave a mix of new and old files behind: analysts (and
 DVC) would read it as a complete result. ``atomic_dir`` builds the new directory beside the
@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -70,39 +69,19 @@ def _fsync_tree(root: Path) -> None:
             os.close(fd)
 
 
-def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path) -> list[Path]:
-    """Write ``<table>.parquet`` per table into ``out_dir``, all or nothing.
-
-    Contract tables are cast to their Arrow schema (``pipeline.contract``); extra columns are
-    kept after the contract ones, with inferred types. Returns the written paths.
-    """
-    out_dir = Path(out_dir)
-    with atomic_dir(out_dir) as tmp:
-        for name, df in tables.items():
-            pq.write_table(to_arrow(name, df), tmp / f"{name}.parquet")
-    return [out_dir / f"{name}.parquet" for name in tables]
+def write_tables(rows: dict[str, list[dict]], directory: Path) -> list[Path]:
+    """``<table>.parquet`` per contract table into ``directory`` (use inside ``atomic_dir``)."""
+    paths = []
+    for name in TABLES:
+        path = Path(directory) / f"{name}.parquet"
+        pq.write_table(to_arrow(name, rows.get(name, [])), path)
+        paths.append(path)
+    return paths
 
 
-def to_arrow(name: str, df: pd.DataFrame) -> pa.Table:
-    """``df`` as an Arrow table with the contract's types for the contract's columns."""
-    contract = TABLES[name].schema if name in TABLES else pa.schema([])
-    missing = [c for c in contract.names if c not in df.columns]
-    if missing:
-        raise ExportError(f"table {name} lacks contract columns {missing}")
-    extra = [c for c in df.columns if c not in contract.names]
-    inferred = pa.Schema.from_pandas(df[extra], preserve_index=False)
-    schema = pa.schema(list(contract) + list(inferred))
+def to_arrow(name: str, rows: list[dict]) -> pa.Table:
+    """One table's rows typed by the contract (``pipeline.contract``)."""
     try:
-        return pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False)
+        return pa.Table.from_pylist(rows, schema=TABLES[name].schema)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as e:
         raise ExportError(f"table {name} does not fit its contract types: {e}") from e
-
-
-# Integers and booleans read back as pandas' nullable dtypes, so a null keeps an int an int.
-_PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
-
-
-def read_tables(directory: Path) -> dict[str, pd.DataFrame]:
-    """Every ``<table>.parquet`` in ``directory`` as a DataFrame, keyed by table name."""
-    return {path.stem: pq.read_table(path).to_pandas(types_mapper=_PANDAS_TYPES.get)
-            for path in sorted(Path(directory).glob("*.parquet"))}

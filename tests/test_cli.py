@@ -64,7 +64,7 @@ def test_encrypted_pdf_opens_with_its_password(tmp_path):
 
 def test_count_mismatch_names_the_missing_item():
     ex = extract_pdf(EXCERPT, workers=1)
-    ex.tables["items"] = ex.tables["items"][ex.tables["items"].item_no != 17]
+    ex.rows["items"] = [r for r in ex.rows["items"] if r["item_no"] != 17]
     with pytest.raises(errors.CountMismatchError, match=r"items: declared 35, found 34 — item 17 missing"):
         check_counts(ex)
 

@@ -6,13 +6,15 @@ from pipeline.extract.coverage import Ledger
 from pipeline.extract.detail import DetailReader
 from pipeline.extract.records import Records
 from pipeline.layout.model import Char, Line
+from pipeline.layout.text import lines_of
 from pipeline.vocabulary import DEFAULT
 
 
 def line(text: str, top: float, x0: float = 50.0, size: float = 10.0) -> Line:
-    chars = [Char(x0 + k * size, top, x0 + (k + 1) * size, top + size, text=ch, size=size, index=k)
-             for k, ch in enumerate(text)]
-    return Line(chars[0].x0, top, chars[-1].x1, top + size, chars=chars)
+    chars = [Char(x0 + k * size, top, x0 + (k + 1) * size, top + size, text=ch, size=size,
+                  index=int(top) * 100 + k) for k, ch in enumerate(text)]
+    (only,) = lines_of(chars)
+    return only
 
 
 def reader() -> tuple[DetailReader, Records]:

@@ -69,9 +69,9 @@ def test_no_red_when_every_character_is_accounted_for(extraction, page4):
 
 
 def test_characters_of_a_cell_without_marks_turn_red(extraction):
-    content = next(pc for pc in extraction.pages if pc.layout.number == PAGE)
+    content = next(pc for pc in extraction.pages if pc.number == PAGE)
     cell = next(c for c in inspect.page_cells(content) if c.text)
-    dropped = {(PAGE, ch.index) for ln in cell.lines for ch in ln.chars}
+    dropped = {(PAGE, ln.key) for ln in cell.lines}
     ledger = Ledger({k: v for k, v in extraction.ledger.marks.items() if k not in dropped})
     image = inspect.render_page(dataclasses.replace(extraction, ledger=ledger), PAGE)
     assert count(image, inspect.UNACCOUNTED) > 0
@@ -86,16 +86,16 @@ def test_schedule_bars_are_outlined_only_where_read(extraction, page4):
 
 
 def test_cells_are_those_of_the_page_even_after_joining(extraction):
-    content = next(pc for pc in extraction.pages if pc.layout.number == PAGE)
+    content = next(pc for pc in extraction.pages if pc.number == PAGE)
     in_tables = [c for t in content.tables for c in t.cells]
     drawn = inspect.page_cells(content)
     assert len(in_tables) > len(drawn)  # page 4's last table continues on page 5
     assert {c.page for c in drawn} == {PAGE}
-    assert all(c.bottom <= content.layout.height for c in drawn)
+    assert all(c.bottom <= content.height for c in drawn)
 
 
 def test_merged_cells_are_drawn_distinctly(extraction, page4):
-    content = next(pc for pc in extraction.pages if pc.layout.number == PAGE)
+    content = next(pc for pc in extraction.pages if pc.number == PAGE)
     assert any(c.rowspan > 1 for c in inspect.page_cells(content))
     assert count(page4, inspect.MERGED) > 0 and count(page4, inspect.CELL) > 0
 

@@ -1,13 +1,17 @@
-"""The character ledger: every character on a page is assigned to a field, classified as
-page furniture, or reported as unaccounted. Nothing is lost silently."""
+"""The ledger: every character on a page is assigned to a field, classified as page
+furniture, or reported as unaccounted. Nothing is lost silently.
+
+Characters are accounted for by the line they belong to (every character is in exactly
+one line, in a cell or in the flow text), which keeps the ledger small on long documents.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from pipeline.layout.model import Cell, Char, Line
-from pipeline.layout.text import lines_of
+from pipeline.layout.model import Cell, Line
+from pipeline.layout.pages import PageContent
 
 FURNITURE = ("page_header", "page_footer", "page_number", "section_title", "table_header",
              "footnote", "cover", "label")
@@ -28,43 +32,40 @@ class PageCoverage:
 
 @dataclass
 class Ledger:
-    """Where each (page, char index) went: a field name like ``items.title`` or a furniture class."""
+    """Where each line went: a field name like ``items.title`` or a furniture class."""
 
     marks: dict[tuple[int, int], str] = field(default_factory=dict)
 
-    def mark_chars(self, page: int, chars: Iterable[Char], label: str) -> None:
-        for ch in chars:
-            self.marks.setdefault((page, ch.index), label)
-
     def mark_lines(self, page: int, lines: Iterable[Line], label: str) -> None:
         for ln in lines:
-            self.mark_chars(page, ln.chars, label)
+            self.marks.setdefault((page, ln.key), label)
 
     def mark_cell(self, cell: Cell, label: str) -> None:
         self.mark_lines(cell.page, cell.lines, label)
-        for page, part in cell.parts:
+        for _, part in cell.parts:
             self.mark_cell(part, label)
 
-    def report(self, pages: dict[int, list[Char]]) -> list[PageCoverage]:
+    def label(self, page: int, line: Line) -> str | None:
+        return self.marks.get((page, line.key))
+
+    def char_labels(self, page: PageContent) -> dict[int, str]:
+        """Label of every character index on a page that has one (for drawing)."""
+        return {i: label for ln in page.lines() if (label := self.label(page.number, ln))
+                for i in ln.indexes}
+
+    def report(self, pages: Iterable[PageContent]) -> list[PageCoverage]:
         out = []
-        for number, chars in sorted(pages.items()):
-            pc = PageCoverage(number, total=sum(1 for c in chars if c.text.strip()))
-            missing: list[Char] = []
-            for ch in chars:
-                if not ch.text.strip():
-                    continue
-                label = self.marks.get((number, ch.index))
+        for pc in pages:
+            cov = PageCoverage(pc.number)
+            for ln in sorted(pc.lines(), key=lambda ln: (ln.top, ln.x0)):
+                cov.total += ln.count
+                label = self.label(pc.number, ln)
                 if label is None:
-                    missing.append(ch)
+                    if ln.count:
+                        cov.unaccounted_text.append(ln.text)
                 elif label in FURNITURE:
-                    pc.furniture += 1
+                    cov.furniture += ln.count
                 else:
-                    pc.assigned += 1
-            pc.unaccounted_text = _runs(missing)
-            out.append(pc)
+                    cov.assigned += ln.count
+            out.append(cov)
         return out
-
-
-def _runs(chars: list[Char]) -> list[str]:
-    """Unaccounted characters as readable runs, in reading order."""
-    return [ln.text for ln in lines_of(chars)]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pipeline.departments import BUREAUS, canonical
 from pipeline.errors import ParseError
 from pipeline.layout.model import Cell, Table
-from pipeline.layout.text import is_soft_wrap, line_text, text_right_edge
+from pipeline.layout.text import is_soft_wrap, text_right_edge
 from pipeline.normalize import leading_number
 from pipeline.vocabulary import Vocabulary
 
@@ -87,7 +87,7 @@ def department_names(cell: Cell, vocab: Vocabulary) -> list[str]:
     right = text_right_edge(cell.lines, cell.x0, cell.x1)
     names: list[str] = []
     for i, line in enumerate(cell.lines):
-        text = line_text(line)
+        text = line.text
         current = names[-1] if names else ""
         if i and is_soft_wrap(cell.lines[i - 1], line, right) and not (
                 current.endswith(vocab.department_endings) and canonical(current) not in BUREAUS):

@@ -7,11 +7,11 @@ import re
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from functools import cached_property
 from multiprocessing import get_context
 from multiprocessing.context import BaseContext
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from pipeline.errors import NoTextLayerError, NotAPlanError, ResourceLimitError
 from pipeline.layout.pages import Block, PageContent, mark_furniture, stream
@@ -23,17 +23,20 @@ from pipeline.progress import Progress
 from pipeline.source import SourcePdf, open_pdf
 from pipeline.vocabulary import DEFAULT, Vocabulary
 
-from .assemble import to_frames
+from .assemble import Rows, to_frames, to_rows
 from .coverage import Ledger, PageCoverage
 from .detail import DetailReader
 from .overview import find_columns, read_overview
 from .records import Records
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 @dataclass
 class Extraction:
     source: SourcePdf
-    tables: dict[str, pd.DataFrame]
+    rows: Rows  # per contract table, rows with every contract column
     coverage: list[PageCoverage] = field(default_factory=list)
     #: the analysed pages and where each character went (for `inspect`)
     pages: list[PageContent] = field(default_factory=list, repr=False)
@@ -42,6 +45,11 @@ class Extraction:
     @property
     def unaccounted(self) -> int:
         return sum(p.unaccounted for p in self.coverage)
+
+    @cached_property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The contract tables as DataFrames (built on first use: extraction needs no pandas)."""
+        return to_frames(self.rows)
 
 
 def read_pages(source: SourcePdf, limits: Limits = DEFAULT_LIMITS, workers: int = 0,
@@ -103,7 +111,7 @@ def extract_pages(source: SourcePdf, pages: list[PageContent], vocab: Vocabulary
     for pc in pages:
         for fl in pc.flow:
             if fl.role:
-                ledger.mark_lines(pc.layout.number, [fl.line], fl.role)
+                ledger.mark_lines(pc.number, [fl.line], fl.role)
     blocks = stream(pages)
     start = _overview_start(blocks, vocab)
     if start is None:
@@ -118,7 +126,7 @@ def extract_pages(source: SourcePdf, pages: list[PageContent], vocab: Vocabulary
             ledger.mark_cell(cell, "table_header")
     read_overview(overview, cols, vocab, records, ledger)
     _classify_front_matter(blocks[:start], ledger, vocab)
-    reader = DetailReader(vocab, records, ledger, {pc.layout.number: pc.loose_fills for pc in pages})
+    reader = DetailReader(vocab, records, ledger, {pc.number: pc.loose_fills for pc in pages})
     for block in blocks[start + 1:]:
         if block.table is not None:
             reader.on_table(block.table)
@@ -131,18 +139,18 @@ def extract_pages(source: SourcePdf, pages: list[PageContent], vocab: Vocabulary
                 declared_items=cols.declared["items"],
                 plan_start_fy=min(reader.plan_years, default=None),
                 plan_end_fy=max(reader.plan_years, default=None))
-    tables = to_frames(records, source)
-    coverage = ledger.report({pc.layout.number: pc.layout.chars for pc in pages})
-    return Extraction(source, tables, coverage, pages, ledger)
+    rows = to_rows(records, source)
+    coverage = ledger.report(pages)
+    return Extraction(source, rows, coverage, pages, ledger)
 
 
 def _check_unicode(source: SourcePdf, pages: list[PageContent]) -> None:
     """Glyphs without a Unicode mapping come out as ``(cid:123)``: unreadable, not a plan."""
-    chars = [c for pc in pages for c in pc.layout.chars]
-    unmapped = sum(c.text.startswith("(cid:") for c in chars)
-    if chars and unmapped > len(chars) / 2:
+    total = sum(ln.count for pc in pages for ln in pc.lines())
+    unmapped = sum(pc.unmapped for pc in pages)
+    if total and unmapped > total / 2:
         raise NoTextLayerError(
-            f"its text layer has no Unicode mapping ({unmapped} of {len(chars)} glyphs are "
+            f"its text layer has no Unicode mapping ({unmapped} of {total} glyphs are "
             "(cid:…)); OCR would be needed", str(source.path))
 
 

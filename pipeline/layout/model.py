@@ -73,17 +73,22 @@ class PageLayout:
 
 @dataclass(eq=False, slots=True)
 class Line(Box):
-    """Characters sharing a baseline, left to right."""
+    """Characters sharing a baseline, kept compact: what the readers and the ledger need.
 
-    chars: list[Char] = field(default_factory=list)
+    Pages are analysed in worker processes and every line travels back to the main process,
+    so a line carries its text and the few measures the wrap rule needs, not its glyphs.
+    """
+
+    text: str = ""  # glyphs left to right, a space where the PDF left a visible gap
+    size: float = 0.0  # largest font size
+    lead: float = 0.0  # width the first token needed (see text.is_soft_wrap)
+    count: int = 0  # non-blank characters
+    indexes: tuple[int, ...] = ()  # the characters' positions on their page
 
     @property
-    def text(self) -> str:
-        return "".join(c.text for c in self.chars)
-
-    @property
-    def size(self) -> float:
-        return max((c.size for c in self.chars), default=0.0)
+    def key(self) -> int:
+        """Identifies the line on its page (its first character)."""
+        return self.indexes[0]
 
 
 @dataclass(eq=False, slots=True)

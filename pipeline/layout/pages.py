@@ -8,6 +8,7 @@ pages and by position, never by their wording. Tables cut by a page break are jo
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .grid import find_tables, place
@@ -35,15 +36,30 @@ class FlowLine:
 
 @dataclass
 class PageContent:
-    layout: PageLayout
+    """What a page holds once analysed: no glyphs any more, only lines, cells and fills."""
+
+    number: int  # 1-based physical page
+    width: float
+    height: float
     tables: list[Table] = field(default_factory=list)
     flow: list[FlowLine] = field(default_factory=list)
     loose_fills: list[Fill] = field(default_factory=list)
+    unmapped: int = 0  # glyphs without a Unicode mapping, read as "(cid:…)"
+
+    def lines(self) -> Iterator[Line]:
+        """Every line on the page: flow text and the lines in this page's table cells."""
+        for fl in self.flow:
+            yield fl.line
+        for table in self.tables:
+            for cell in table.cells:
+                if cell.page == self.number:
+                    yield from cell.lines
 
 
 def analyse_page(layout: PageLayout) -> PageContent:
     """Tables with their text, and the remaining text as flow lines."""
-    content = PageContent(layout)
+    content = PageContent(layout.number, layout.width, layout.height,
+                          unmapped=sum(c.text.startswith("(cid:") for c in layout.chars))
     chars, fills = list(layout.chars), list(layout.fills)
     for table in find_tables(layout.segments, layout.number):
         chars, fills = place(table, chars, fills)
@@ -64,12 +80,12 @@ def mark_furniture(pages: list[PageContent]) -> None:
     seen: dict[tuple[str, str], set[int]] = {}
     for pc in pages:
         for fl in pc.flow:
-            zone = _zone(pc.layout, fl.line)
+            zone = _zone(pc, fl.line)
             if zone:
-                seen.setdefault((zone, _shape(fl.text)), set()).add(pc.layout.number)
+                seen.setdefault((zone, _shape(fl.text)), set()).add(pc.number)
     for pc in pages:
         for fl in pc.flow:
-            zone = _zone(pc.layout, fl.line)
+            zone = _zone(pc, fl.line)
             if not zone:
                 continue
             if _PAGE_NUMBER.match(fl.text.strip()):
@@ -78,10 +94,10 @@ def mark_furniture(pages: list[PageContent]) -> None:
                 fl.role = f"page_{zone}"
 
 
-def _zone(layout: PageLayout, line: Line) -> str | None:
-    if line.bottom <= layout.height * MARGIN:
+def _zone(page: PageContent, line: Line) -> str | None:
+    if line.bottom <= page.height * MARGIN:
         return "header"
-    if line.top >= layout.height * (1 - MARGIN):
+    if line.top >= page.height * (1 - MARGIN):
         return "footer"
     return None
 
@@ -103,12 +119,12 @@ def stream(pages: list[PageContent]) -> list[Block]:
     """All content blocks in reading order; furniture left out, continued tables joined."""
     out: list[Block] = []
     for pc in pages:
-        blocks = [Block(pc.layout.number, line=fl) for fl in pc.flow if fl.role is None]
-        blocks += [Block(pc.layout.number, table=t) for t in pc.tables]
+        blocks = [Block(pc.number, line=fl) for fl in pc.flow if fl.role is None]
+        blocks += [Block(pc.number, table=t) for t in pc.tables]
         blocks.sort(key=lambda b: b.top)
         for i, b in enumerate(blocks):
             if (i == 0 and b.table is not None and out and out[-1].table is not None
-                    and out[-1].page == pc.layout.number - 1 and continues(out[-1].table, b.table)):
+                    and out[-1].page == pc.number - 1 and continues(out[-1].table, b.table)):
                 join(out[-1].table, b.table)
                 out[-1] = Block(b.page, table=out[-1].table)  # remember the latest page
                 continue

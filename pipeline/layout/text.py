@@ -31,17 +31,28 @@ def lines_of(chars: Iterable[Char]) -> list[Line]:
                 continue
         groups.append([ch])
         total = cy
-    lines = []
-    for g in groups:
-        g.sort(key=lambda c: c.x0)
-        lines.append(Line(min(c.x0 for c in g), min(c.top for c in g), max(c.x1 for c in g),
-                          max(c.bottom for c in g), chars=g))
-    return lines
+    return [_line(sorted(g, key=lambda c: c.x0)) for g in groups]
 
 
-def _first_token_width(line: Line) -> float:
+def _line(chars: list[Char]) -> Line:
+    return Line(min(c.x0 for c in chars), min(c.top for c in chars), max(c.x1 for c in chars),
+                max(c.bottom for c in chars), text=_spaced(chars), size=max(c.size for c in chars),
+                lead=_first_token_width(chars), count=sum(1 for c in chars if c.text.strip()),
+                indexes=tuple(c.index for c in chars))
+
+
+def _spaced(chars: list[Char]) -> str:
+    """Text with a space where the PDF left a visible gap between glyphs."""
+    parts = [chars[0].text]
+    for prev, ch in zip(chars, chars[1:]):
+        if ch.x0 - prev.x1 > 0.5 * min(ch.size, prev.size):
+            parts.append(" ")
+        parts.append(ch.text)
+    return "".join(parts).strip()
+
+
+def _first_token_width(chars: list[Char]) -> float:
     """Width of what would have had to fit: one character, or a whole Latin word."""
-    chars = line.chars
     if chars[0].text.isascii() and chars[0].text.isalnum():
         end = chars[0].x1
         for prev, ch in zip(chars, chars[1:]):
@@ -58,7 +69,7 @@ def _first_token_width(line: Line) -> float:
 def is_soft_wrap(line: Line, following: Line, right: float) -> bool:
     """Did ``line`` end only because ``following``'s first token did not fit before ``right``?"""
     slack = 0.6 * max(line.size, following.size)
-    return line.x1 + _first_token_width(following) > right - slack
+    return line.x1 + following.lead > right - slack
 
 
 def _needs_space(a: str, b: str) -> bool:
@@ -69,7 +80,7 @@ def join_lines(lines: Sequence[Line], right: float) -> str:
     """Text of consecutive lines within a box whose text area ends at ``right``."""
     out = ""
     for i, line in enumerate(lines):
-        text = line_text(line)
+        text = line.text
         if i == 0:
             out = text
         elif is_soft_wrap(lines[i - 1], line, right):
@@ -77,16 +88,6 @@ def join_lines(lines: Sequence[Line], right: float) -> str:
         else:
             out += "\n" + text
     return out.strip()
-
-
-def line_text(line: Line) -> str:
-    """Line text with a space where the PDF left a visible gap between glyphs."""
-    parts = [line.chars[0].text]
-    for prev, ch in zip(line.chars, line.chars[1:]):
-        if ch.x0 - prev.x1 > 0.5 * min(ch.size, prev.size):
-            parts.append(" ")
-        parts.append(ch.text)
-    return "".join(parts).strip()
 
 
 def text_right_edge(lines: Sequence[Line], box_x0: float, box_x1: float) -> float:
