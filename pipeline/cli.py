@@ -13,6 +13,9 @@ import sys
 from pathlib import Path
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+# Arrow's default allocator (mimalloc) keeps freed memory for reuse; this tool allocates in
+# one burst at the end, so the system allocator keeps the peak lower for the same speed.
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
 from pipeline import __version__  # noqa: E402
 from pipeline.errors import PlanExtractError, UsageError  # noqa: E402

@@ -9,6 +9,7 @@ place on a page, ``page``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import pyarrow as pa
 
@@ -21,11 +22,11 @@ class Table:
     columns: list[tuple[str, pa.DataType]]
     key: list[str]
 
-    @property
+    @cached_property
     def schema(self) -> pa.Schema:
         return pa.schema(self.columns + [c for c in PROVENANCE if c[0] not in dict(self.columns)])
 
-    @property
+    @cached_property
     def column_names(self) -> list[str]:
         return self.schema.names
 

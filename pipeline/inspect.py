@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.contract import TABLES
 from pipeline.errors import UsageError
-from pipeline.extract.coverage import FURNITURE, PageCoverage
+from pipeline.extract.coverage import FURNITURE, PageCoverage, line_refs
 from pipeline.extract.run import Extraction, extract_pages, read_pages
 from pipeline.layout.model import Box, Cell, Char
 from pipeline.layout.pages import PageContent
@@ -53,7 +53,7 @@ def inspect_page(pdf: Path, page: int, out: Path, *, settings: Settings | None =
     settings = settings or Settings()
     source = open_pdf(Path(pdf), password=password, limits=settings.limits)
     _require_page(page, source.page_count, str(pdf))  # before the (long) extraction
-    pages = read_pages(source, settings.limits, settings.workers)
+    pages = list(read_pages(source, settings.limits, settings.workers))
     extraction = extract_pages(source, pages, settings.vocabulary)
     return write_png(render_page(extraction, page), Path(out))
 
@@ -74,7 +74,7 @@ def render_page(extraction: Extraction, page: int) -> Image.Image:
     """The page with cells, schedule bars and character categories drawn, under a header strip."""
     _require_page(page, extraction.source.page_count, str(extraction.source.path))
     content = next(pc for pc in extraction.pages if pc.number == page)
-    coverage = extraction.ledger.report([content])[0]
+    coverage = extraction.ledger.report({page: line_refs(content)})[0]
     bars = _bars(extraction.tables.get("schedule"), page)
     fonts = _fonts()
     with extraction.source.open() as pdf:

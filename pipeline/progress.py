@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
-from rich.progress import Progress as _Rich
-
 
 class Progress:
     def __init__(self, enabled: bool, total: int, what: str):
-        self._bar = _Rich(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                          TextColumn("pages"), TimeElapsedColumn(), transient=True) if enabled else None
+        self._bar = _rich_bar() if enabled else None
         self._total, self._what = total, what
 
     def __enter__(self) -> "Progress":
@@ -25,3 +21,12 @@ class Progress:
     def __exit__(self, *exc) -> None:
         if self._bar is not None:
             self._bar.stop()
+
+
+def _rich_bar():
+    """rich is imported only when a bar is shown (a terminal), not in batch runs."""
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Rich
+
+    return Rich(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("pages"), TimeElapsedColumn(), transient=True)

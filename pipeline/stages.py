@@ -11,13 +11,10 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
 from pipeline.contract import TABLES
 from pipeline.errors import CountMismatchError, UnaccountedTextError
 from pipeline.extract import Extraction, extract_pdf
 from pipeline.settings import Settings
-from pipeline.staging import atomic_dir, write_tables
 
 STAGED, METRICS, EXPORTS, DIFF, REPORTS = (Path(p) for p in (
     "staged", "metrics/validation.json", "exports", "diff", "reports"))
@@ -73,6 +70,8 @@ def extract_stage(pdfs: list[Path], out: Path, *, settings: Settings, password: 
         if not allow_unaccounted:
             _check_coverage(ex)
         extractions.append(ex)
+    from pipeline.staging import atomic_dir, write_tables  # pyarrow: imported while pages were read
+
     with atomic_dir(out) as tmp:
         write_tables({name: [row for ex in extractions for row in ex.rows[name]] for name in TABLES}, tmp)
         (tmp / "coverage.json").write_text(
@@ -92,6 +91,10 @@ def _summary(ex: Extraction) -> str:
 def editions_diff_stage(staged: Path, out: Path) -> str:
     """Diff of the two newest editions in ``staged`` (an empty diff when there is one)."""
     from pipeline.compare.output import diff_dirs, write_changes
+
+    import pyarrow.parquet as pq
+
+    from pipeline.staging import atomic_dir
 
     docs = sorted(pq.read_table(staged / "documents.parquet").to_pylist(),
                   key=lambda d: (d["edition"] or "", d["source_file"]))
@@ -114,6 +117,8 @@ def _empty_changes():
 
 def report_stage(staged: Path, out: Path, validation: Path | None, diff: Path | None) -> Path:
     from pipeline.report.build import build_report
+
+    from pipeline.staging import atomic_dir
 
     result = json.loads(validation.read_text(encoding="utf-8")) if validation and validation.exists() else None
     with atomic_dir(out) as tmp:

@@ -24,7 +24,7 @@ ONE_WORKER = Settings(workers=1)
 
 @pytest.fixture(scope="module")
 def extraction() -> Extraction:
-    return extract_pdf(PDF, workers=1)
+    return extract_pdf(PDF, workers=1, keep_pages=True)
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from pipeline.layout.model import Cell, Line
 from pipeline.layout.pages import PageContent
@@ -30,6 +31,20 @@ class PageCoverage:
         return self.total - self.assigned - self.furniture
 
 
+class LineRef(NamedTuple):
+    """What coverage needs of a line once its page has been read and dropped."""
+
+    key: int
+    count: int
+    text: str
+    top: float
+    x0: float
+
+
+def line_refs(page: PageContent) -> list[LineRef]:
+    return [LineRef(ln.key, ln.count, ln.text, ln.top, ln.x0) for ln in page.lines()]
+
+
 @dataclass
 class Ledger:
     """Where each line went: a field name like ``items.title`` or a furniture class."""
@@ -45,27 +60,25 @@ class Ledger:
         for _, part in cell.parts:
             self.mark_cell(part, label)
 
-    def label(self, page: int, line: Line) -> str | None:
-        return self.marks.get((page, line.key))
-
     def char_labels(self, page: PageContent) -> dict[int, str]:
         """Label of every character index on a page that has one (for drawing)."""
-        return {i: label for ln in page.lines() if (label := self.label(page.number, ln))
+        return {i: label for ln in page.lines() if (label := self.marks.get((page.number, ln.key)))
                 for i in ln.indexes}
 
-    def report(self, pages: Iterable[PageContent]) -> list[PageCoverage]:
+    def report(self, pages: dict[int, list[LineRef]]) -> list[PageCoverage]:
+        """Per page: characters total, assigned, furniture, and the unaccounted text."""
         out = []
-        for pc in pages:
-            cov = PageCoverage(pc.number)
-            for ln in sorted(pc.lines(), key=lambda ln: (ln.top, ln.x0)):
-                cov.total += ln.count
-                label = self.label(pc.number, ln)
+        for number, refs in sorted(pages.items()):
+            cov = PageCoverage(number)
+            for ref in sorted(refs, key=lambda r: (r.top, r.x0)):
+                cov.total += ref.count
+                label = self.marks.get((number, ref.key))
                 if label is None:
-                    if ln.count:
-                        cov.unaccounted_text.append(ln.text)
+                    if ref.count:
+                        cov.unaccounted_text.append(ref.text)
                 elif label in FURNITURE:
-                    cov.furniture += ln.count
+                    cov.furniture += ref.count
                 else:
-                    cov.assigned += ln.count
+                    cov.assigned += ref.count
             out.append(cov)
         return out

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from multiprocessing import get_context
+from itertools import chain, islice
+from multiprocessing import get_all_start_methods, get_context
 from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.errors import NoTextLayerError, NotAPlanError, ResourceLimitError
+from pipeline.layout.model import Fill, Table
 from pipeline.layout.pages import Block, PageContent, mark_furniture, stream
 from pipeline.layout.tables import join
 from pipeline.layout.read import read_chunk, read_range
@@ -24,7 +29,7 @@ from pipeline.source import SourcePdf, open_pdf
 from pipeline.vocabulary import DEFAULT, Vocabulary
 
 from .assemble import Rows, to_frames, to_rows
-from .coverage import Ledger, PageCoverage
+from .coverage import Ledger, LineRef, PageCoverage, line_refs
 from .detail import DetailReader
 from .overview import find_columns, read_overview
 from .records import Records
@@ -52,39 +57,55 @@ class Extraction:
         return to_frames(self.rows)
 
 
+#: Pages per worker task: small enough that few pages wait in memory for the readers.
+MAX_CHUNK = 12
+
+
 def read_pages(source: SourcePdf, limits: Limits = DEFAULT_LIMITS, workers: int = 0,
-               progress: bool = False) -> list[PageContent]:
+               progress: bool = False) -> Iterator[PageContent]:
     """Every page in the layout model, in page order, parsed in parallel worker processes.
 
     Pages go to workers in contiguous chunks (a few per worker, so a worker slowed by other
     load does not hold up the end); each worker keeps the PDF open across its chunks and no
-    page is ever parsed twice. A small document is read in this process.
+    page is ever parsed twice. Pages are yielded as their chunk arrives, so the readers work
+    while the workers parse. A small document is read in this process.
     """
     n = source.page_count
     workers = workers or os.cpu_count() or 1
-    chunk = max(4, -(-n // (workers * 4)))
+    chunk = min(MAX_CHUNK, max(4, -(-n // (workers * 4))))
     ranges = [(i, min(i + chunk, n)) for i in range(0, n, chunk)]
-    pages: list[PageContent] = []
-    with Progress(progress, total=n, what=source.path.name) as bar:
-        if workers == 1 or len(ranges) == 1:
-            with source.open() as pdf:
-                for first, last in ranges:
-                    pages += read_range(pdf, first, last, limits)
-                    bar.advance(last - first)
-            return pages
-        with ProcessPoolExecutor(min(workers, len(ranges)), mp_context=_forkserver()) as pool:
-            futures = [pool.submit(read_chunk, source, first, last, limits) for first, last in ranges]
-            for (first, last), future in zip(ranges, futures):
-                pages += _result(future, source)
+    if workers == 1 or len(ranges) == 1:
+        with Progress(progress, total=n, what=source.path.name) as bar, source.open() as pdf:
+            for first, last in ranges:
+                yield from read_range(pdf, first, last, limits)
                 bar.advance(last - first)
-    return pages
+        return
+    # Workers fork before any thread exists here (the progress bar and the warm-up have one).
+    pool = ProcessPoolExecutor(min(workers, len(ranges)), mp_context=_context())
+    try:
+        submit = (pool.submit(read_chunk, source, first, last, limits) for first, last in ranges)
+        in_flight = deque(islice(submit, 2 * workers))  # bounded: memory stays flat
+        threading.Thread(target=_warm_up, daemon=True).start()
+        with Progress(progress, total=n, what=source.path.name) as bar:
+            while in_flight:
+                pages = _result(in_flight.popleft(), source)
+                in_flight.extend(islice(submit, 1))
+                yield from pages
+                bar.advance(len(pages))
+    finally:  # also when the readers stop early on an error: do not parse the rest
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _forkserver() -> BaseContext:
-    """Workers fork from a server that has imported the page reader (not pandas) once."""
-    context = get_context("forkserver")
-    context.set_forkserver_preload([read_chunk.__module__])
-    return context
+def _context() -> BaseContext:
+    """Fork where the platform has it: workers start with the page reader already imported."""
+    methods = get_all_start_methods()
+    return get_context("fork" if "fork" in methods else "spawn")
+
+
+def _warm_up() -> None:
+    """Import what staging the tables needs while the workers parse (this process idles)."""
+    import pyarrow.json  # noqa: F401
+    import pyarrow.parquet  # noqa: F401
 
 
 def _result(future, source: SourcePdf) -> list[PageContent]:
@@ -95,91 +116,108 @@ def _result(future, source: SourcePdf) -> list[PageContent]:
 
 
 def extract_pdf(path: Path, *, password: str | None = None, vocab: Vocabulary = DEFAULT,
-                limits: Limits = DEFAULT_LIMITS, workers: int = 0,
-                progress: bool = False) -> Extraction:
-    """The contract tables and coverage of one PDF (bad input raises a PlanExtractError)."""
+                limits: Limits = DEFAULT_LIMITS, workers: int = 0, progress: bool = False,
+                keep_pages: bool = False) -> Extraction:
+    """The contract tables and coverage of one PDF (bad input raises a PlanExtractError).
+
+    Pages stream from the workers through the readers and are dropped once read, unless
+    ``keep_pages`` (for drawing them, as ``inspect`` does).
+    """
     source = open_pdf(Path(path), password=password, limits=limits)
     pages = read_pages(source, limits, workers, progress)
-    return extract_pages(source, pages, vocab)
+    return extract_pages(source, list(pages) if keep_pages else pages, vocab)
 
 
-def extract_pages(source: SourcePdf, pages: list[PageContent], vocab: Vocabulary = DEFAULT) -> Extraction:
-    """The readers over already-analysed pages."""
-    _check_unicode(source, pages)
-    mark_furniture(pages)
+def extract_pages(source: SourcePdf, pages: Iterable[PageContent],
+                  vocab: Vocabulary = DEFAULT) -> Extraction:
+    """The readers over analysed pages, in one pass (a list of pages is kept in the result)."""
     records, ledger = Records(), Ledger()
-    for pc in pages:
-        for fl in pc.flow:
-            if fl.role:
-                ledger.mark_lines(pc.number, [fl.line], fl.role)
-    blocks = stream(pages)
-    start = _overview_start(blocks, vocab)
-    if start is None:
+    seen: dict[int, list[LineRef]] = {}
+    unmapped: list[int] = []
+    fills: dict[int, list[Fill]] = {}
+
+    def account(pages: Iterable[PageContent]) -> Iterator[PageContent]:
+        """Note what coverage needs of each page, and its furniture, before it streams on."""
+        for pc in pages:
+            seen[pc.number] = line_refs(pc)
+            unmapped.append(pc.unmapped)
+            fills[pc.number] = pc.loose_fills
+            for fl in pc.flow:
+                if fl.role:
+                    ledger.mark_lines(pc.number, [fl.line], fl.role)
+            yield pc
+
+    blocks = stream(account(mark_furniture(pages)))
+    front: list[Block] = []
+    for block in blocks:
+        if block.table is not None and (cols := find_columns(block.table, vocab)) is not None:
+            overview = block
+            break
+        front.append(block)
+    else:
+        _check_unicode(source, seen, unmapped)
         raise NotAPlanError(
             f"not a plan: no {vocab.overview_title} table with {vocab.goal}/{vocab.policy}/"
             f"{vocab.item} columns found", str(source.path))
-    overview = blocks[start].table
-    cols = find_columns(overview, vocab)
-    _absorb_overview_continuations(blocks, start, vocab, ledger)
-    for block in blocks:
-        for cell in block.table.repeated if block.table else ():
-            ledger.mark_cell(cell, "table_header")
-    read_overview(overview, cols, vocab, records, ledger)
-    _classify_front_matter(blocks[:start], ledger, vocab)
-    reader = DetailReader(vocab, records, ledger, {pc.number: pc.loose_fills for pc in pages})
-    for block in blocks[start + 1:]:
+    rest = _absorb_overview_continuations(overview, blocks, vocab, ledger)
+    _mark_repeated_headers(overview.table, ledger)
+    read_overview(overview.table, cols, vocab, records, ledger)
+    _classify_front_matter(front, ledger, vocab)
+    reader = DetailReader(vocab, records, ledger, fills)
+    for block in rest:
         if block.table is not None:
+            _mark_repeated_headers(block.table, ledger)
             reader.on_table(block.table)
         else:
             _after_overview_line(block, reader, ledger)
     reader.finish()
+    _check_unicode(source, seen, unmapped)
     records.add("documents", source_file=source.path.name, source_sha256=source.sha256,
-                edition=_edition(source, blocks[:start]), page_count=source.page_count,
+                edition=_edition(source, front), page_count=source.page_count,
                 declared_goals=cols.declared["goals"], declared_policies=cols.declared["policies"],
                 declared_items=cols.declared["items"],
                 plan_start_fy=min(reader.plan_years, default=None),
                 plan_end_fy=max(reader.plan_years, default=None))
-    rows = to_rows(records, source)
-    coverage = ledger.report(pages)
-    return Extraction(source, rows, coverage, pages, ledger)
+    kept = pages if isinstance(pages, list) else []
+    return Extraction(source, to_rows(records, source), ledger.report(seen), kept, ledger)
 
 
-def _check_unicode(source: SourcePdf, pages: list[PageContent]) -> None:
+def _check_unicode(source: SourcePdf, seen: dict[int, list[LineRef]], unmapped: list[int]) -> None:
     """Glyphs without a Unicode mapping come out as ``(cid:123)``: unreadable, not a plan."""
-    total = sum(ln.count for pc in pages for ln in pc.lines())
-    unmapped = sum(pc.unmapped for pc in pages)
-    if total and unmapped > total / 2:
+    total = sum(ref.count for refs in seen.values() for ref in refs)
+    if total and sum(unmapped) > total / 2:
         raise NoTextLayerError(
-            f"its text layer has no Unicode mapping ({unmapped} of {total} glyphs are "
+            f"its text layer has no Unicode mapping ({sum(unmapped)} of {total} glyphs are "
             "(cid:…)); OCR would be needed", str(source.path))
 
 
-def _overview_start(blocks: list[Block], vocab: Vocabulary) -> int | None:
-    for i, b in enumerate(blocks):
-        if b.table is not None and find_columns(b.table, vocab) is not None:
-            return i
-    return None
+def _mark_repeated_headers(table: Table, ledger: Ledger) -> None:
+    for cell in table.repeated:
+        ledger.mark_cell(cell, "table_header")
 
 
-def _absorb_overview_continuations(blocks: list[Block], start: int, vocab: Vocabulary,
-                                   ledger: Ledger) -> None:
-    """Join later parts of the 体系図 that repeat its header (maybe under a 「(続き)」 title).
+def _absorb_overview_continuations(overview: Block, blocks: Iterator[Block], vocab: Vocabulary,
+                                   ledger: Ledger) -> Iterator[Block]:
+    """Join later parts of the 体系図 that repeat its header (maybe under a 「(続き)」 title),
+    and return the blocks after it.
 
     A part directly at the top of the next page was joined by ``layout.pages.stream``
     already; this catches parts that have a title line above them.
     """
-    overview = blocks[start].table
-    i = start + 1
-    while i < len(blocks):
-        j = i
-        while j < len(blocks) and blocks[j].table is None and blocks[j].page > blocks[i - 1].page:
-            j += 1
-        if j == i or j == len(blocks) or find_columns(blocks[j].table, vocab) is None:
-            return
-        for b in blocks[i:j]:
-            ledger.mark_lines(b.page, [b.line.line], "section_title")
-        join(overview, blocks[j].table)
-        del blocks[i:j + 1]
+    last_page, titles = overview.page, []
+    for block in blocks:
+        if block.table is None and block.page > last_page:
+            titles.append(block)  # maybe the title of a continuation: wait for what follows
+            continue
+        if (block.table is not None and block.page > last_page
+                and find_columns(block.table, vocab) is not None):
+            for b in titles:
+                ledger.mark_lines(b.page, [b.line.line], "section_title")
+            join(overview.table, block.table)
+            last_page, titles = block.page, []
+            continue
+        return chain(titles, [block], blocks)
+    return iter(titles)
 
 
 def _classify_front_matter(blocks: list[Block], ledger: Ledger, vocab: Vocabulary) -> None:

@@ -8,7 +8,8 @@ out as ONE cell with its span, never as a value followed by Nones.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from bisect import bisect
+from collections.abc import Callable, Iterable, Sequence
 
 from .model import Cell, Char, Fill, Segment, Table
 from .text import lines_of
@@ -131,8 +132,9 @@ def place(table: Table, chars: Iterable[Char], fills: Iterable[Fill]) -> tuple[l
     """Put chars (by centre) and fills into the table's cells; return what lies outside."""
     rest_chars, rest_fills = [], []
     buckets: dict[int, list[Char]] = {}
+    cell_at = _locator(table)
     for ch in chars:
-        cell = _cell_at(table, ch.cx, ch.cy)
+        cell = cell_at(ch.cx, ch.cy)
         if cell is None:
             rest_chars.append(ch)
         else:
@@ -150,10 +152,18 @@ def place(table: Table, chars: Iterable[Char], fills: Iterable[Fill]) -> tuple[l
     return rest_chars, rest_fills
 
 
-def _cell_at(table: Table, x: float, y: float) -> Cell | None:
-    if not table.contains_point(x, y):
-        return None
+def _locator(table: Table) -> Callable[[float, float], Cell | None]:
+    """Cell at a point, found on the grid by bisection rather than by testing every cell."""
+    slots: dict[tuple[int, int], Cell] = {}
     for cell in table.cells:
-        if cell.contains_point(x, y):
-            return cell
-    return None
+        for r in range(cell.row, cell.row + cell.rowspan):
+            for c in range(cell.col, cell.col + cell.colspan):
+                slots[r, c] = cell
+    xs, ys = table.xs, table.ys
+
+    def cell_at(x: float, y: float) -> Cell | None:
+        if not (xs[0] <= x <= xs[-1] and ys[0] <= y <= ys[-1]):
+            return None
+        return slots.get((min(bisect(ys, y), len(ys) - 1) - 1, min(bisect(xs, x), len(xs) - 1) - 1))
+
+    return cell_at

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -83,7 +84,7 @@ class Line(Box):
     size: float = 0.0  # largest font size
     lead: float = 0.0  # width the first token needed (see text.is_soft_wrap)
     count: int = 0  # non-blank characters
-    indexes: tuple[int, ...] = ()  # the characters' positions on their page
+    indexes: Sequence[int] = ()  # the characters' positions on their page
 
     @property
     def key(self) -> int:

@@ -8,7 +8,8 @@ pages and by position, never by their wording. Tables cut by a page break are jo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .grid import find_tables, place
@@ -75,23 +76,38 @@ def _shape(text: str) -> str:
     return re.sub(r"\d+", "#", "".join(text.split()))
 
 
-def mark_furniture(pages: list[PageContent]) -> None:
-    """Label running headers/footers (same text shape at the same height on 2+ pages)."""
-    seen: dict[tuple[str, str], set[int]] = {}
+def mark_furniture(pages: Iterable[PageContent], window: int = 3) -> Iterator[PageContent]:
+    """Label running headers/footers and page numbers, passing the pages on in order.
+
+    A header or footer is a line in the top or bottom margin whose text shape (digits
+    masked) recurs in the same margin on another page at most ``window`` pages away; the
+    pages are held only that long, so memory stays flat however long the document is.
+    """
+    held: deque[PageContent] = deque()
+    shapes: dict[int, set[tuple[str, str]]] = {}
     for pc in pages:
-        for fl in pc.flow:
-            zone = _zone(pc, fl.line)
-            if zone:
-                seen.setdefault((zone, _shape(fl.text)), set()).add(pc.number)
-    for pc in pages:
-        for fl in pc.flow:
-            zone = _zone(pc, fl.line)
-            if not zone:
-                continue
-            if _PAGE_NUMBER.match(fl.text.strip()):
-                fl.role = "page_number"
-            elif len(seen.get((zone, _shape(fl.text)), ())) >= 2:
-                fl.role = f"page_{zone}"
+        held.append(pc)
+        shapes[pc.number] = {(z, _shape(fl.text)) for fl in pc.flow if (z := _zone(pc, fl.line))}
+        while held and held[-1].number - held[0].number >= window:
+            yield _classify(held.popleft(), shapes, window)
+    while held:
+        yield _classify(held.popleft(), shapes, window)
+
+
+def _classify(pc: PageContent, shapes: dict[int, set[tuple[str, str]]], window: int) -> PageContent:
+    near = set().union(*(shapes.get(q, ()) for q in range(pc.number - window, pc.number + window + 1)
+                         if q != pc.number))
+    for q in [q for q in shapes if q < pc.number - window]:
+        del shapes[q]
+    for fl in pc.flow:
+        zone = _zone(pc, fl.line)
+        if not zone:
+            continue
+        if _PAGE_NUMBER.match(fl.text.strip()):
+            fl.role = "page_number"
+        elif (zone, _shape(fl.text)) in near:
+            fl.role = f"page_{zone}"
+    return pc
 
 
 def _zone(page: PageContent, line: Line) -> str | None:
@@ -115,18 +131,24 @@ class Block:
         return self.line.line.top if self.line else self.table.top
 
 
-def stream(pages: list[PageContent]) -> list[Block]:
-    """All content blocks in reading order; furniture left out, continued tables joined."""
-    out: list[Block] = []
+def stream(pages: Iterable[PageContent]) -> Iterator[Block]:
+    """Content blocks in reading order; furniture left out, continued tables joined.
+
+    A table is passed on only once the next page shows it does not continue there.
+    """
+    held: Block | None = None
     for pc in pages:
         blocks = [Block(pc.number, line=fl) for fl in pc.flow if fl.role is None]
         blocks += [Block(pc.number, table=t) for t in pc.tables]
         blocks.sort(key=lambda b: b.top)
         for i, b in enumerate(blocks):
-            if (i == 0 and b.table is not None and out and out[-1].table is not None
-                    and out[-1].page == pc.number - 1 and continues(out[-1].table, b.table)):
-                join(out[-1].table, b.table)
-                out[-1] = Block(b.page, table=out[-1].table)  # remember the latest page
+            if (i == 0 and b.table is not None and held is not None and held.table is not None
+                    and held.page == pc.number - 1 and continues(held.table, b.table)):
+                join(held.table, b.table)
+                held = Block(b.page, table=held.table)  # remember the latest page
                 continue
-            out.append(b)
-    return out
+            if held is not None:
+                yield held
+            held = b
+    if held is not None:
+        yield held

@@ -38,7 +38,13 @@ def _line(chars: list[Char]) -> Line:
     return Line(min(c.x0 for c in chars), min(c.top for c in chars), max(c.x1 for c in chars),
                 max(c.bottom for c in chars), text=_spaced(chars), size=max(c.size for c in chars),
                 lead=_first_token_width(chars), count=sum(1 for c in chars if c.text.strip()),
-                indexes=tuple(c.index for c in chars))
+                indexes=_compact([c.index for c in chars]))
+
+
+def _compact(indexes: list[int]) -> Sequence[int]:
+    """A line's characters are usually consecutive in the content stream: keep a range then."""
+    run = range(indexes[0], indexes[0] + len(indexes))
+    return run if indexes == list(run) else tuple(indexes)
 
 
 def _spaced(chars: list[Char]) -> str:
