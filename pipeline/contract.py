@@ -11,27 +11,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
-PROVENANCE = [("edition", pa.string()), ("source_sha256", pa.string())]
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+#: Column types by their Arrow names (``pa.type_for_alias``): no pyarrow import until needed.
+S, I, F, B = "string", "int64", "float64", "bool"
+PROVENANCE = [("edition", S), ("source_sha256", S)]
 
 
 @dataclass(frozen=True)
 class Table:
     name: str
-    columns: list[tuple[str, pa.DataType]]
+    columns: list[tuple[str, str]]
     key: list[str]
 
     @cached_property
+    def all_columns(self) -> list[tuple[str, str]]:
+        return self.columns + [c for c in PROVENANCE if c[0] not in dict(self.columns)]
+
+    @cached_property
     def schema(self) -> pa.Schema:
-        return pa.schema(self.columns + [c for c in PROVENANCE if c[0] not in dict(self.columns)])
+        import pyarrow as pa
+
+        return pa.schema([(name, pa.type_for_alias(kind)) for name, kind in self.all_columns])
 
     @cached_property
     def column_names(self) -> list[str]:
-        return self.schema.names
+        return [name for name, _ in self.all_columns]
 
-
-S, I, F, B = pa.string(), pa.int64(), pa.float64(), pa.bool_()
 
 TABLES: dict[str, Table] = {
     t.name: t
