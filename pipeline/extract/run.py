@@ -57,23 +57,23 @@ class Extraction:
         return to_frames(self.rows)
 
 
-#: Pages per worker task: small enough that few pages wait in memory for the readers.
-MAX_CHUNK = 12
+#: Pages per worker task: small tasks balance the two cores to the end and keep few pages
+#: waiting in memory for the readers; the worker keeps the PDF open between its tasks.
+CHUNK = 5
 
 
 def read_pages(source: SourcePdf, limits: Limits = DEFAULT_LIMITS, workers: int = 0,
                progress: bool = False) -> Iterator[PageContent]:
     """Every page in the layout model, in page order, parsed in parallel worker processes.
 
-    Pages go to workers in contiguous chunks (a few per worker, so a worker slowed by other
-    load does not hold up the end); each worker keeps the PDF open across its chunks and no
-    page is ever parsed twice. Pages are yielded as their chunk arrives, so the readers work
-    while the workers parse. A small document is read in this process.
+    Pages go to workers in small contiguous chunks, so both cores stay busy to the end; each
+    worker keeps the PDF open across its chunks and no page is ever parsed twice. Pages are
+    yielded as their chunk arrives, so the readers work while the workers parse. A document
+    of one chunk is read in this process.
     """
     n = source.page_count
     workers = workers or os.cpu_count() or 1
-    chunk = min(MAX_CHUNK, max(4, -(-n // (workers * 4))))
-    ranges = [(i, min(i + chunk, n)) for i in range(0, n, chunk)]
+    ranges = [(i, min(i + CHUNK, n)) for i in range(0, n, CHUNK)]
     if workers == 1 or len(ranges) == 1:
         with Progress(progress, total=n, what=source.path.name) as bar, source.open() as pdf:
             for first, last in ranges:
