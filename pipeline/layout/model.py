@@ -58,8 +58,6 @@ class Segment(Box):
 class Fill(Box):
     """A filled rectangle: a cell background or a schedule bar."""
 
-    color: tuple[float, ...] = ()
-
 
 @dataclass(slots=True)
 class PageLayout:
@@ -69,7 +67,6 @@ class PageLayout:
     chars: list[Char] = field(default_factory=list)
     segments: list[Segment] = field(default_factory=list)
     fills: list[Fill] = field(default_factory=list)
-    image_count: int = 0
 
 
 @dataclass(eq=False, slots=True)

@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Iterator
 
 import pdfplumber
-from pdfminer.layout import LTChar, LTComponent, LTContainer, LTImage, LTLine, LTRect
+from pdfminer.layout import LTChar, LTComponent, LTContainer, LTCurve, LTLine, LTRect
 from pdfplumber.utils.pdfinternals import resolve_all
 
 from pipeline.limits import Limits, apply_memory_limit, page_timeout
@@ -56,6 +56,17 @@ def _edges(x0: float, top: float, x1: float, bottom: float) -> list[Segment]:
     ]
 
 
+def _straight_parts(points: list[tuple[float, float]]) -> list[Segment]:
+    """The horizontal and vertical pieces of a path (other pieces are not rulings)."""
+    out = []
+    for (ax, ay), (bx, by) in zip(points, points[1:]):
+        if abs(ax - bx) <= SKEW and abs(ay - by) > SKEW:
+            out.append(Segment(ax, min(ay, by), ax, max(ay, by)))
+        elif abs(ay - by) <= SKEW and abs(ax - bx) > SKEW:
+            out.append(Segment(min(ax, bx), ay, max(ax, bx), ay))
+    return out
+
+
 def _objects(container: LTContainer) -> Iterator[LTComponent]:
     """Leaf layout objects in drawing order; figures (form XObjects) are opened up."""
     for obj in container:
@@ -76,8 +87,10 @@ def read_page(page) -> PageLayout:
         x0, x1 = (obj.x0 + mb_x0, obj.x1 + mb_x0) if mb_x0 != 0 else (obj.x0, obj.x1)
         return x0, height - obj.y1 + mb_top, x1, height - obj.y0 + mb_top
 
-    # One string object per distinct glyph text on the page (pickling keeps the sharing):
-    # the extraction holds every character of the document until it is done.
+    def point(x: float, y: float) -> tuple[float, float]:
+        return x + mb_x0, height - y + mb_top
+
+    # One string object per distinct glyph text on the page (pickling keeps the sharing).
     one_text = {}.setdefault
     chars, segments = layout.chars, layout.segments
     rects: list[LTRect] = []
@@ -94,8 +107,8 @@ def read_page(page) -> PageLayout:
                 segments.append(Segment(x0, top, x1, bottom))
         elif kind is LTRect:
             rects.append(obj)
-        elif kind is LTImage:
-            layout.image_count += 1
+        elif kind is LTCurve and obj.stroke:  # a polyline: rulings drawn as one path
+            segments.extend(_straight_parts([point(*pt) for pt in obj.pts]))
     for r in rects:  # after all lines, as pdfplumber's page.lines then page.rects did
         x0, top, x1, bottom = box(r)
         if r.fill and (x1 - x0 <= THIN or bottom - top <= THIN):
@@ -105,9 +118,8 @@ def read_page(page) -> PageLayout:
             continue
         if r.stroke:
             segments.extend(_edges(x0, top, x1, bottom))
-        color = _color(resolve_all(r.non_stroking_color))
-        if r.fill and not _is_white(color):
-            layout.fills.append(Fill(x0, top, x1, bottom, color=color))
+        if r.fill and not _is_white(_color(resolve_all(r.non_stroking_color))):
+            layout.fills.append(Fill(x0, top, x1, bottom))
     return layout
 
 

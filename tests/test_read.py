@@ -1,0 +1,58 @@
+"""Reading a page into the layout model: rulings however the producer drew them."""
+
+from __future__ import annotations
+
+import pdfplumber
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+from pipeline.layout.grid import find_tables
+from pipeline.layout.read import read_page
+
+
+def _grid_pdf(path, style: str) -> None:
+    """A 2×2 grid (x 100/200/300, y 100/150/200 from the top) drawn as ``style``."""
+    c = canvas.Canvas(str(path), pagesize=A4)
+    h = A4[1]
+    xs, ys = [100, 200, 300], [h - 100, h - 150, h - 200]
+    if style == "polylines":  # each ruling a path: one zig-zag per direction
+        for x in xs:
+            p = c.beginPath()
+            p.moveTo(x, ys[0])
+            p.lineTo(x, ys[-1])
+            p.lineTo(x + 0.001, ys[-1])  # a degenerate piece, not a ruling
+            c.drawPath(p, stroke=1, fill=0)
+        p = c.beginPath()
+        p.moveTo(xs[0], ys[0])
+        for i, y in enumerate(ys):
+            p.lineTo(xs[-1] if i % 2 == 0 else xs[0], y)
+            if i + 1 < len(ys):
+                p.lineTo(xs[-1] if i % 2 == 0 else xs[0], ys[i + 1])
+        c.drawPath(p, stroke=1, fill=0)
+    elif style == "thin-rects":  # rulings as thin filled rectangles (Excel's own export)
+        for x in xs:
+            c.rect(x - 0.25, ys[-1], 0.5, ys[0] - ys[-1], stroke=0, fill=1)
+        for y in ys:
+            c.rect(xs[0], y - 0.25, xs[-1] - xs[0], 0.5, stroke=0, fill=1)
+    c.showPage()
+    c.save()
+
+
+def _cells(path):
+    with pdfplumber.open(path) as pdf:
+        layout = read_page(pdf.pages[0])
+    (table,) = find_tables(layout.segments)
+    return sorted((round(c.x0), round(c.top), round(c.x1), round(c.bottom)) for c in table.cells)
+
+
+EXPECTED = [(100, 100, 200, 150), (100, 150, 200, 200), (200, 100, 300, 150), (200, 150, 300, 200)]
+
+
+def test_rulings_drawn_as_polylines(tmp_path):
+    _grid_pdf(tmp_path / "p.pdf", "polylines")
+    assert _cells(tmp_path / "p.pdf") == EXPECTED
+
+
+def test_rulings_drawn_as_thin_filled_rectangles(tmp_path):
+    _grid_pdf(tmp_path / "r.pdf", "thin-rects")
+    assert _cells(tmp_path / "r.pdf") == EXPECTED
