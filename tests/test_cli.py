@@ -91,3 +91,26 @@ def test_console_script_prints_no_traceback(tmp_path):
     assert run.returncode == errors.NotPdfError.exit_code
     assert run.stderr.count("\n") == 1 and "looks like HTML" in run.stderr
     assert "Traceback" not in run.stderr and not (tmp_path / "s").exists()
+
+
+def test_stray_text_on_a_plan_page_is_reported_and_fails_the_run(tmp_path, capsys):
+    from pypdf import PdfReader, PdfWriter
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.pdfgen import canvas
+
+    overlay = tmp_path / "overlay.pdf"
+    c = canvas.Canvas(str(overlay), pagesize=landscape(A4))
+    c.drawString(100, 45, "STRAY NOTE 42")  # below the last table of page 4: nobody's field
+    c.save()
+    writer = PdfWriter(clone_from=EXCERPT)
+    writer.pages[3].merge_page(PdfReader(overlay).pages[0])
+    stray = tmp_path / "stray.pdf"
+    with stray.open("wb") as f:
+        writer.write(f)
+    out = tmp_path / "staged"
+    assert main([*NO_PARAMS, "extract", str(stray), "--out", str(out)]) == errors.UnaccountedTextError.exit_code
+    err = capsys.readouterr().err
+    assert "page(s) 4" in err and "STRAY NOTE 42" in err and not out.exists()
+    assert main([*NO_PARAMS, "extract", str(stray), "--allow-unaccounted", "--out", str(out)]) == 0
+    assert "STRAY NOTE 42" in (out / "coverage.json").read_text(encoding="utf-8")
+

@@ -45,3 +45,16 @@ def test_repeated_item_heading_after_a_page_break_continues_the_item():
     assert (r.item_no, r.project_seq) == (25, 2)
     r.on_line(6, line("実施項目26 コンプライアンスの徹底", 50))
     assert (r.item_no, r.project_seq) == (26, 0)
+
+
+def test_an_unreadable_indicator_value_names_page_and_cell():
+    import pytest
+
+    from pipeline.errors import ParseError
+    from pipeline.layout.model import Cell
+
+    r, _ = reader()
+    cell = Cell(300, 200, 360, 215, page=6, text="約200者")
+    name = Cell(40, 200, 300, 215, page=6, text="NETSUGENの月額会員数")
+    with pytest.raises(ParseError, match=r"page 6, cell at \(300,200\).*約200者"):
+        r._quantity(cell, name)
