@@ -18,7 +18,8 @@ setup: $(VENV)/.synced
 $(VENV)/.synced: pyproject.toml uv.lock
 	test -x $(UV) || ($(PYTHON) -m venv $(VENV) && $(VENV)/bin/pip install -q uv==$(UV_VERSION))
 	$(UV) sync --frozen --inexact
-	$(VENV)/bin/python -m compileall -q pipeline  # also where PYTHONDONTWRITEBYTECODE is set
+	@# byte-compile the package: runs start faster, also where PYTHONDONTWRITEBYTECODE is set
+	$(VENV)/bin/python -m compileall -q pipeline
 	touch $@
 
 ## run: the whole pipeline on raw/ (extract → validate → export) through DVC
