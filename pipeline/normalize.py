@@ -12,7 +12,7 @@ from dataclasses import dataclass
 #: Japanese era → Western year of its 元年 (first year).
 ERAS = {"令和": 2019, "平成": 1989, "昭和": 1926, "R": 2019, "H": 1989}
 
-_FY = re.compile(r"^(?:(?P<era>令和|平成|昭和|R|H)\s*(?P<eno>元|\d{1,2})|(?P<west>\d{4}))\s*年(?:度)?$")
+_FY = re.compile(r"^(?:FY)?(?:(?P<era>令和|平成|昭和|R|H)(?P<eno>元|\d{1,2})|(?P<west>(?:19|20)\d{2}))(?:年度?)?$")
 _NUMBER = re.compile(r"^(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*(?P<unit>.*)$")
 
 
@@ -41,7 +41,10 @@ def year_month(text: str) -> tuple[int, int] | None:
 
 
 def fiscal_year(text: str) -> int | None:
-    """``2024年度`` / ``令和6年度`` / ``２０２４年度`` / ``R6年度`` → 2024; None when not a year."""
+    """``2024年度`` / ``令和6年度`` / ``２０２４年度`` / ``R6`` / ``FY2024`` / ``2024`` → 2024.
+
+    None when the text is not a year on its own (``実績``, ``二〇二四年度``, ``12``).
+    """
     m = _FY.match(clean(text).replace(" ", ""))
     if not m:
         return None

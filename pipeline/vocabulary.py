@@ -7,7 +7,7 @@ edition that renames a label (say 取組所属 → 担当所属) is handled by o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 
 
 @dataclass(frozen=True)
@@ -37,17 +37,13 @@ class Vocabulary:
     baseline: str = "策定時"
     baseline_year: tuple[str, ...] = ("年・年度", "年度")
     baseline_value: tuple[str, ...] = ("現状",)
-    actual: str = "実績"
-    fiscal_year_suffix: str = "年度"
+    footnote_mark: str = "※"
     none_marks: tuple[str, ...] = ("-", "―", "‐", "−", "ー", "—", "–")
     #: Units a value may carry; extend here (or in params.yaml) when a new one appears.
     units: tuple[str, ...] = (
         "%", "億円", "百万円", "千円", "万円", "円", "件", "者", "人", "日", "時間", "回",
         "施設", "団体", "箇所", "か所", "社", "校", "台", "km", "t", "点", "pt", "ポイント",
         "倍", "割", "市町村", "事業", "講座", "本", "冊", "名", "世帯", "箇月", "か月", "年",
-    )
-    declared_count_words: dict[str, str] = field(
-        default_factory=lambda: {"goals": "目標", "policies": "方針", "items": "実施項目"}
     )
 
     def with_overrides(self, overrides: dict | None) -> "Vocabulary":

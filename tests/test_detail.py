@@ -58,3 +58,28 @@ def test_an_unreadable_indicator_value_names_page_and_cell():
     name = Cell(40, 200, 300, 215, page=6, text="NETSUGENの月額会員数")
     with pytest.raises(ParseError, match=r"page 6, cell at \(300,200\).*約200者"):
         r._quantity(cell, name)
+
+
+def test_a_framed_heading_and_paragraph_read_like_flow_text():
+    from pipeline.layout.model import Cell, Table
+
+    r, records = reader()
+
+    def framed(text: str, top: float) -> Table:
+        cell = Cell(40, top - 2, 800, top + 14, page=4, lines=[line(text, top)])
+        return Table(40, top - 2, 800, top + 14, page=4, xs=[40, 800], ys=[top - 2, top + 14], cells=[cell])
+
+    assert r.on_table(framed("目標3 職員の育成", 50))
+    assert r.on_table(framed("説明の段落", 80))
+    r.finish()
+    assert records.find("goals", goal_no=3)["description"] == "説明の段落"
+
+
+def test_overview_header_counts_in_either_order():
+    from pipeline.extract.overview import _header_word
+
+    assert _header_word("35の実施項目", "実施項目") == 35
+    assert _header_word("実施項目(35)", "実施項目") == 35
+    assert _header_word("4つの目標", "目標") == 4
+    assert _header_word("取組所属", "取組所属") is True
+    assert _header_word("目標値", "目標") is None

@@ -34,7 +34,12 @@ def test_era_first_year_and_heisei():
     assert ERAS["令和"] == 2019
 
 
-@pytest.mark.parametrize("text", ["", "年度", "2025", "実績", "令和年度", "二〇二五年度"])
+@pytest.mark.parametrize("text", ["2025", "FY2025", "R7", "令和7", "2025年"])
+def test_short_year_forms(text):
+    assert fiscal_year(text) == 2025
+
+
+@pytest.mark.parametrize("text", ["", "年度", "25", "1234", "実績", "令和年度", "二〇二五年度", "2025年度末"])
 def test_not_a_year(text):
     assert fiscal_year(text) is None
 

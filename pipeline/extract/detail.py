@@ -63,6 +63,9 @@ class DetailReader:
     # -- flow text ---------------------------------------------------------------------
     def on_line(self, page: int, line: Line) -> None:
         text = clean(line.text)
+        if text.startswith(self.vocab.footnote_mark):
+            self.ledger.mark_lines(page, [line], "footnote")
+            return
         for kind in ("items", "policies", "goals"):  # 実施項目 before 目標: longest words first
             m = self.heading[kind].match(text)
             if m and kind == "items" and int(m[1]) == self.item_no:
@@ -110,13 +113,17 @@ class DetailReader:
     # -- tables ------------------------------------------------------------------------
     def on_table(self, table: Table) -> bool:
         """Read a project or indicator table; False when it is neither."""
+        if len(table.cells) == 1:  # framed text (a boxed heading or paragraph): read as lines
+            for line in table.cells[0].lines:
+                self.on_line(table.cells[0].page, line)
+            return True
         self._close_section()
         first = table.row(0)
         if first and first[0].text == self.vocab.project and self.item_no is not None:
             self.project_seq += 1
             self._project(table)
             return True
-        if self.item_no is not None and any(c.text == self.vocab.indicator for c in table.cells):
+        if self.item_no is not None and any(c.text.startswith(self.vocab.indicator) for c in table.cells):
             self._indicators(table)
             return True
         return False
@@ -223,7 +230,7 @@ class DetailReader:
 
     def _indicators(self, table: Table) -> None:
         v = self.vocab
-        name_h = next(c for c in table.cells if c.text == v.indicator)
+        name_h = next(c for c in table.cells if c.text.startswith(v.indicator))
         base_year_h = next((c for c in table.cells if c.text in v.baseline_year), None)
         base_value_h = next((c for c in table.cells if c.text in v.baseline_value), None)
         header_end = name_h.row + name_h.rowspan  # the 参考指標 cell spans the header rows

@@ -33,9 +33,11 @@ class OverviewColumns:
 
 
 def _header_word(text: str, word: str) -> int | None | bool:
-    """``35の実施項目`` → 35 for word 実施項目; True when the word stands without a count."""
+    """The declared count in a header cell (``35の実施項目``, ``実施項目(35)``) for ``word``;
+    True when the word stands without a count, None when the cell is about something else."""
     t = "".join(text.split())
-    m = re.fullmatch(rf"(\d+)\D{{0,2}}{re.escape(word)}", t)
+    m = (re.fullmatch(rf"(\d+)\D{{0,2}}{re.escape(word)}", t)
+         or re.fullmatch(rf"{re.escape(word)}\D{{0,1}}(\d+)\D{{0,2}}", t))
     if m:
         return int(m[1])
     return True if t == word else None

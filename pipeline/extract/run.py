@@ -23,7 +23,7 @@ from pipeline.layout.pages import Block, PageContent, mark_furniture, stream
 from pipeline.layout.tables import join
 from pipeline.layout.read import read_chunk, read_range
 from pipeline.limits import DEFAULT_LIMITS, Limits
-from pipeline.normalize import clean, year_month
+from pipeline.normalize import year_month
 from pipeline.progress import Progress
 from pipeline.source import SourcePdf, open_pdf
 from pipeline.vocabulary import DEFAULT, Vocabulary
@@ -169,7 +169,7 @@ def extract_pages(source: SourcePdf, pages: Iterable[PageContent],
             _mark_repeated_headers(block.table, ledger)
             reader.on_table(block.table)
         else:
-            _after_overview_line(block, reader, ledger)
+            reader.on_line(block.page, block.line.line)
     reader.finish()
     _check_unicode(source, seen, unmapped)
     records.add("documents", source_file=source.path.name, source_sha256=source.sha256,
@@ -221,25 +221,20 @@ def _absorb_overview_continuations(overview: Block, blocks: Iterator[Block], voc
 
 
 def _classify_front_matter(blocks: list[Block], ledger: Ledger, vocab: Vocabulary) -> None:
-    """Before the 体系図: the cover (title page) and the 体系図's own title line."""
+    """Before the 体系図: the cover (title page, framed or not) and the 体系図's own title."""
     for b in blocks:
-        if b.line is not None:
-            role = "section_title" if vocab.overview_title in b.line.text else "cover"
-            ledger.mark_lines(b.page, [b.line.line], role)
-
-
-def _after_overview_line(block: Block, reader: DetailReader, ledger: Ledger) -> None:
-    text = clean(block.line.text)
-    if text.startswith("※"):
-        ledger.mark_lines(block.page, [block.line.line], "footnote")
-    else:
-        reader.on_line(block.page, block.line.line)
+        lines = [b.line.line] if b.line is not None else [
+            ln for cell in b.table.cells for ln in cell.lines]
+        for line in lines:
+            role = "section_title" if vocab.overview_title in line.text else "cover"
+            ledger.mark_lines(b.page, [line], role)
 
 
 def _edition(source: SourcePdf, front: list[Block]) -> str:
     """The edition as the document states it (``2025年3月策定`` → ``2025-03``), else the PDF date."""
     for b in front:
-        if b.line is not None and (ym := year_month(b.line.text)):
+        texts = [b.line.text] if b.line is not None else [c.text for c in b.table.cells]
+        if ym := next(filter(None, map(year_month, texts)), None):
             return f"{ym[0]}-{ym[1]:02d}"
     created = source.metadata.get("CreationDate", "")
     m = re.search(r"(\d{4})(\d{2})", created)
