@@ -62,15 +62,16 @@ class Quantity:
 
 
 def quantity(text: str, none_marks: tuple[str, ...], units: tuple[str, ...]) -> Quantity | None:
-    """``1,234件`` → 1234.0 件; a none mark (``―``) → value None; None when unparseable.
+    """``1,234件`` → 1234.0 件; ``▲1.5%`` → -1.5 %; a none mark (``―``) → value None;
+    None when unparseable.
 
     The unit must be one of ``units`` (the vocabulary's list), so that a misread cell is
-    reported instead of turned into a strange unit.
+    reported instead of turned into a strange unit. ▲/△ are the Japanese minus signs.
     """
     t = clean(text).replace(" ", "")
     if t in {nfkc(m) for m in none_marks}:
         return Quantity(None, None, t)
-    m = _NUMBER.match(t)
+    m = _NUMBER.match(re.sub(r"^[▲△]", "-", t))
     if not m:
         return None
     unit = m["unit"] or None

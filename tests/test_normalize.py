@@ -58,6 +58,12 @@ def test_decimal_quantities_and_fullwidth(d, unit):
     assert q.text == nfkc(text)
 
 
+@pytest.mark.parametrize("text", ["▲1.5%", "△1.5%", "-1.5%", "－１．５％"])
+def test_negative_values(text):
+    q = quantity(text, DEFAULT.none_marks, DEFAULT.units)
+    assert q is not None and q.value == -1.5 and q.unit == "%" and q.text == nfkc(text)
+
+
 @pytest.mark.parametrize("mark", DEFAULT.none_marks)
 def test_none_marks_are_null_not_errors(mark):
     q = quantity(mark, DEFAULT.none_marks, DEFAULT.units)
