@@ -19,6 +19,9 @@ VARIANTS = {
     "kangxi-radicals-ttf": VariantOptions(kangxi=True),
     "b4-mincho-narrow-columns": VariantOptions(font="HeiseiMin-W3", page_size=landscape(B4),
                                                column_scale=0.8, font_size=9),
+    # running header below the usual margin zone: found as the line above all content
+    "wide-margins-large-font": VariantOptions(margins=(60, 60, 60, 60), font_size=11,
+                                              overview_rows_per_page=20),
 }
 
 

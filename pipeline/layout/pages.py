@@ -17,7 +17,8 @@ from .model import Fill, Line, PageLayout, Table
 from .tables import continues, join
 from .text import join_lines, lines_of, text_right_edge
 
-#: Fraction of the page height at the top and bottom where running headers/footers live.
+#: Fraction of the page height at the top and bottom where running headers/footers live
+#: (a line above or below all other content of its page counts as in the margin too).
 MARGIN = 0.12
 _PAGE_NUMBER = re.compile(r"^[-–—‐\s(（]*\d+[-–—‐\s)）]*$|^\d+\s*/\s*\d+$")
 
@@ -111,9 +112,12 @@ def _classify(pc: PageContent, shapes: dict[int, set[tuple[str, str]]], window: 
 
 
 def _zone(page: PageContent, line: Line) -> str | None:
-    if line.bottom <= page.height * MARGIN:
+    """'header' / 'footer' for a line in the page's margins or above / below all its content."""
+    tops = [fl.line.top for fl in page.flow] + [t.top for t in page.tables]
+    bottoms = [fl.line.bottom for fl in page.flow] + [t.bottom for t in page.tables]
+    if line.bottom <= page.height * MARGIN or line.top <= min(tops) + 1:
         return "header"
-    if line.top >= page.height * (1 - MARGIN):
+    if line.top >= page.height * (1 - MARGIN) or line.bottom >= max(bottoms) - 1:
         return "footer"
     return None
 
