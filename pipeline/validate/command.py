@@ -21,3 +21,4 @@ def validate_command(
         for line in report.failures:
             print(line, file=sys.stderr)
         raise ValidationFailed(f"{len(report.failures)} validation failure(s)", file=str(staged_dir))
+    print(f"{staged_dir}: all {len(report.results)} expectations met")
