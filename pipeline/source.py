@@ -2,8 +2,9 @@
 
 Analysts feed the tool whatever the website served: error pages saved as ``.pdf``, half
 downloads, password-protected or scanned files. ``open_pdf`` classifies these *before*
-extraction (``errors.NotPdfError`` … ``NoTextLayerError``), so the extractor only ever sees a
-complete PDF with a text layer. pdfminer is lenient (it rebuilds broken cross-reference
+extraction (``errors.NotPdfError`` … ``EncryptedPdfError``), so the extractor only ever sees a
+complete, readable PDF; whether it has a text layer is decided from the first pages the
+extractor reads (``missing_text_layer``), so no page is parsed twice. pdfminer is lenient (it rebuilds broken cross-reference
 tables and skips what it cannot read), so completeness is checked here explicitly: a
 truncated file must fail, not yield the pages that happened to survive.
 
@@ -31,14 +32,15 @@ from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import resolve1
 from pdfplumber.utils.exceptions import PdfminerException
+from pdfplumber.utils.pdfinternals import resolve_and_decode
 
 import pipeline
-from pipeline.errors import (DamagedPdfError, EncryptedPdfError, NoTextLayerError, NotPdfError,
+from pipeline.errors import (DamagedPdfError, EncryptedPdfError, NotPdfError,
                              PlanExtractError, UsageError)
 from pipeline.limits import DEFAULT_LIMITS, Limits, out_of_memory, page_timeout
 
 TAIL_BYTES = 1024  # %%EOF must be this close to the end (what Acrobat accepts)
-SAMPLE_PAGES = 3  # pages looked at for a text layer; later pages are the extractor's business
+SAMPLE_PAGES = 3  # pages looked at for a text layer (see missing_text_layer)
 MIN_TEXT_CHARS = 10  # fewer characters than this on an image page: a scan with a stamp
 
 
@@ -83,9 +85,7 @@ def open_pdf(path: Path, password: str | None = None,
         with page_timeout(limits.page_seconds, "reading the document structure"):
             document = _parse(data, password, file)
             page_count = _count_pages(document, limits, file)
-        with pdfplumber.open(io.BytesIO(data), password=password or "") as pdf:
-            _check_text_layer(pdf, limits, file)
-            metadata = {str(k): str(v) for k, v in pdf.metadata.items()}
+        metadata = _metadata(document)
     return SourcePdf(path=path, sha256=hashlib.sha256(data).hexdigest(),
                      page_count=page_count, metadata=metadata, password=password)
 
@@ -198,20 +198,25 @@ def _count_pages(document: PDFDocument, limits: Limits, file: str) -> int:
     return found
 
 
-def _check_text_layer(pdf: pdfplumber.PDF, limits: Limits, file: str) -> None:
-    """NoTextLayerError if the first pages are images with (almost) no characters.
+def _metadata(document: PDFDocument) -> dict[str, str]:
+    """The document information dictionary, decoded as pdfplumber does."""
+    out: dict[str, str] = {}
+    for info in document.info:
+        for key, value in info.items():
+            try:
+                out[str(key)] = str(resolve_and_decode(value))
+            except Exception:  # noqa: BLE001  (an undecodable entry is not worth refusing the PDF)
+                continue
+    return out
 
-    Stops at the first page with text, so a normal PDF costs one page parse here. Pages
-    without text *and* without images are left to the extractor to report.
+
+def missing_text_layer(sample: list[tuple[int, int]]) -> bool:
+    """Do the first pages, as (characters, images) each, look scanned: images, (almost) no text?
+
+    The extractor asks this of the first ``SAMPLE_PAGES`` pages it reads, so no page is
+    parsed twice; pages without text *and* without images are left to the readers to report.
     """
-    images = False
-    for page in pdf.pages[:SAMPLE_PAGES]:
-        with page_timeout(limits.page_seconds, f"page {page.page_number}"):
-            if len(page.chars) >= MIN_TEXT_CHARS:
-                return
-            images = images or bool(page.images)
-    if images:
-        raise NoTextLayerError("has no text layer (scanned?); OCR would be needed", file)
+    return all(chars < MIN_TEXT_CHARS for chars, _ in sample) and any(images for _, images in sample)
 
 
 _LIBRARY_DIRS = tuple(str(Path(m.__file__).parent) for m in (pdfminer, pdfplumber))

@@ -1,4 +1,5 @@
-"""open_pdf refuses each kind of bad input with the right class and a reason naming it."""
+"""Each kind of bad input is refused with the right class and a reason naming it: by
+open_pdf before extraction, or (no text layer) from the first pages the extractor reads."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 import pytest
 
 from pipeline import errors
+from pipeline.extract import extract_pdf
 from pipeline.limits import Limits, page_timeout
 from pipeline.source import open_pdf, pdf_errors
 from tests.bad_inputs import (BAD_INPUTS, EXCERPT, FULL, USER_PASSWORD, BadInput, encrypted,
@@ -21,7 +23,7 @@ from tests.truth_tables import sha256_of
 def test_bad_input_raises_its_class_with_a_reason(bad: BadInput, tmp_path):
     path = bad.make(tmp_path)
     with pytest.raises(errors.PlanExtractError) as caught:
-        open_pdf(path)
+        extract_pdf(path, workers=1)
     assert type(caught.value) is bad.error, caught.value.one_line()
     assert re.search(bad.reason, caught.value.reason), caught.value.reason
     assert caught.value.file == str(path)

@@ -25,7 +25,7 @@ from pipeline.layout.read import read_chunk, read_range
 from pipeline.limits import DEFAULT_LIMITS, Limits
 from pipeline.normalize import year_month
 from pipeline.progress import Progress
-from pipeline.source import SourcePdf, open_pdf
+from pipeline.source import SAMPLE_PAGES, SourcePdf, missing_text_layer, open_pdf
 from pipeline.vocabulary import DEFAULT, Vocabulary
 
 from .assemble import Rows, to_frames, to_rows
@@ -138,8 +138,14 @@ def extract_pages(source: SourcePdf, pages: Iterable[PageContent],
 
     def account(pages: Iterable[PageContent]) -> Iterator[PageContent]:
         """Note what coverage needs of each page, and its furniture, before it streams on."""
+        sample: list[tuple[int, int]] = []
         for pc in pages:
             seen[pc.number] = line_refs(pc)
+            if len(sample) < min(SAMPLE_PAGES, source.page_count):
+                sample.append((sum(ref.count for ref in seen[pc.number]), pc.images))
+                if len(sample) == min(SAMPLE_PAGES, source.page_count) and missing_text_layer(sample):
+                    raise NoTextLayerError("has no text layer (scanned?); OCR would be needed",
+                                           str(source.path))
             unmapped.append(pc.unmapped)
             fills[pc.number] = pc.loose_fills
             for fl in pc.flow:

@@ -67,6 +67,7 @@ class PageLayout:
     chars: list[Char] = field(default_factory=list)
     segments: list[Segment] = field(default_factory=list)
     fills: list[Fill] = field(default_factory=list)
+    images: int = 0
 
 
 @dataclass(eq=False, slots=True)

@@ -47,6 +47,7 @@ class PageContent:
     flow: list[FlowLine] = field(default_factory=list)
     loose_fills: list[Fill] = field(default_factory=list)
     unmapped: int = 0  # glyphs without a Unicode mapping, read as "(cid:…)"
+    images: int = 0
 
     def lines(self) -> Iterator[Line]:
         """Every line on the page: flow text and the lines in this page's table cells."""
@@ -61,7 +62,8 @@ class PageContent:
 def analyse_page(layout: PageLayout) -> PageContent:
     """Tables with their text, and the remaining text as flow lines."""
     content = PageContent(layout.number, layout.width, layout.height,
-                          unmapped=sum(c.text.startswith("(cid:") for c in layout.chars))
+                          unmapped=sum(c.text.startswith("(cid:") for c in layout.chars),
+                          images=layout.images)
     chars, fills = list(layout.chars), list(layout.fills)
     for table in find_tables(layout.segments, layout.number):
         chars, fills = place(table, chars, fills)

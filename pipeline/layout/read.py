@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Iterator
 
 import pdfplumber
-from pdfminer.layout import LTChar, LTComponent, LTContainer, LTCurve, LTLine, LTRect
+from pdfminer.layout import LTChar, LTComponent, LTContainer, LTCurve, LTImage, LTLine, LTRect
 from pdfplumber.utils.pdfinternals import resolve_all
 
 from pipeline.limits import Limits, apply_memory_limit, page_timeout
@@ -109,6 +109,8 @@ def read_page(page) -> PageLayout:
             rects.append(obj)
         elif kind is LTCurve and obj.stroke:  # a polyline: rulings drawn as one path
             segments.extend(_straight_parts([point(*pt) for pt in obj.pts]))
+        elif kind is LTImage:
+            layout.images += 1
     for r in rects:  # after all lines, as pdfplumber's page.lines then page.rects did
         x0, top, x1, bottom = box(r)
         if r.fill and (x1 - x0 <= THIN or bottom - top <= THIN):
