@@ -18,11 +18,11 @@ NO_LINE_START = set("、。，．,.)）」』】〕〉》]｝}!?！？%％ー～
 
 def lines_of(chars: Iterable[Char]) -> list[Line]:
     """Group characters into lines by vertical centre; lines top to bottom, chars left to right."""
-    ordered = sorted(chars, key=lambda c: (c.cy, c.x0))
+    ordered = sorted(chars, key=lambda c: (c.top + c.bottom, c.x0))
     groups: list[list[Char]] = []
     total = 0.0  # running sum of the current line's centres (a re-sum per char is quadratic)
     for ch in ordered:
-        cy = ch.cy
+        cy = (ch.top + ch.bottom) / 2
         if groups:
             line = groups[-1]
             if abs(cy - total / len(line)) < 0.5 * min(ch.size, line[0].size):
@@ -35,9 +35,20 @@ def lines_of(chars: Iterable[Char]) -> list[Line]:
 
 
 def _line(chars: list[Char]) -> Line:
-    return Line(min(c.x0 for c in chars), min(c.top for c in chars), max(c.x1 for c in chars),
-                max(c.bottom for c in chars), text=_spaced(chars), size=max(c.size for c in chars),
-                lead=_first_token_width(chars), count=sum(1 for c in chars if c.text.strip()),
+    """One pass over a line's glyphs (left to right): its box, text and measures."""
+    first = prev = chars[0]
+    top, x1, bottom, size = first.top, first.x1, first.bottom, first.size
+    parts, count = [first.text], int(bool(first.text.strip()))
+    for ch in chars[1:]:
+        top, x1 = min(top, ch.top), max(x1, ch.x1)
+        bottom, size = max(bottom, ch.bottom), max(size, ch.size)
+        if ch.x0 - prev.x1 > 0.5 * min(ch.size, prev.size):  # a visible gap: a space
+            parts.append(" ")
+        parts.append(ch.text)
+        count += bool(ch.text.strip())
+        prev = ch
+    return Line(first.x0, top, x1, bottom, text="".join(parts).strip(), size=size,
+                lead=_first_token_width(chars), count=count,
                 indexes=_compact([c.index for c in chars]))
 
 
@@ -45,16 +56,6 @@ def _compact(indexes: list[int]) -> Sequence[int]:
     """A line's characters are usually consecutive in the content stream: keep a range then."""
     run = range(indexes[0], indexes[0] + len(indexes))
     return run if indexes == list(run) else tuple(indexes)
-
-
-def _spaced(chars: list[Char]) -> str:
-    """Text with a space where the PDF left a visible gap between glyphs."""
-    parts = [chars[0].text]
-    for prev, ch in zip(chars, chars[1:]):
-        if ch.x0 - prev.x1 > 0.5 * min(ch.size, prev.size):
-            parts.append(" ")
-        parts.append(ch.text)
-    return "".join(parts).strip()
 
 
 def _first_token_width(chars: list[Char]) -> float:
