@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import threading
@@ -80,11 +81,17 @@ def read_pages(source: SourcePdf, limits: Limits = DEFAULT_LIMITS, workers: int 
                 yield from read_range(pdf, first, last, limits)
                 bar.advance(last - first)
         return
-    # Workers fork before any thread exists here (the progress bar and the warm-up have one).
+    # Workers fork (on the first submit) before any thread exists here (the progress bar and
+    # the warm-up have one), with this process's objects frozen meanwhile: the workers'
+    # collectors then never touch, and so never copy, the memory they share with it.
     pool = ProcessPoolExecutor(min(workers, len(ranges)), mp_context=_context())
     try:
         submit = (pool.submit(read_chunk, source, first, last, limits) for first, last in ranges)
-        in_flight = deque(islice(submit, 2 * workers))  # bounded: memory stays flat
+        gc.freeze()
+        try:
+            in_flight = deque(islice(submit, 2 * workers))  # bounded: memory stays flat
+        finally:
+            gc.unfreeze()
         threading.Thread(target=_warm_up, daemon=True).start()
         with Progress(progress, total=n, what=source.path.name) as bar:
             while in_flight:
