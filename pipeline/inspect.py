@@ -22,7 +22,8 @@ from PIL import Image, ImageDraw, ImageFont
 from pipeline.contract import TABLES
 from pipeline.errors import UsageError
 from pipeline.extract.coverage import FURNITURE, PageCoverage, line_refs
-from pipeline.extract.run import Extraction, extract_pages, read_pages
+from pipeline.extract.run import Extraction, extract_pages
+from pipeline.layout.parallel import read_pages
 from pipeline.layout.model import Box, Cell, Char
 from pipeline.layout.pages import PageContent
 from pipeline.layout.read import read_page

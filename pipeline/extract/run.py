@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-import gc
-import os
 import re
-import threading
-from collections import deque
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import chain, islice
-from multiprocessing import get_all_start_methods, get_context
-from multiprocessing.context import BaseContext
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.errors import NoTextLayerError, NotAPlanError, ResourceLimitError
+from pipeline.errors import NoTextLayerError, NotAPlanError
 from pipeline.layout.model import Fill, Table
 from pipeline.layout.pages import Block, PageContent, mark_furniture, stream
+from pipeline.layout.parallel import read_pages
 from pipeline.layout.tables import join
-from pipeline.layout.read import read_chunk, read_range
 from pipeline.limits import DEFAULT_LIMITS, Limits
 from pipeline.normalize import year_month
-from pipeline.progress import Progress
 from pipeline.source import SAMPLE_PAGES, SourcePdf, missing_text_layer, open_pdf
 from pipeline.vocabulary import DEFAULT, Vocabulary
 
@@ -56,70 +47,6 @@ class Extraction:
     def tables(self) -> dict[str, pd.DataFrame]:
         """The contract tables as DataFrames (built on first use: extraction needs no pandas)."""
         return to_frames(self.rows)
-
-
-#: Pages per worker task: small tasks balance the two cores to the end and keep few pages
-#: waiting in memory for the readers; the worker keeps the PDF open between its tasks.
-CHUNK = 5
-
-
-def read_pages(source: SourcePdf, limits: Limits = DEFAULT_LIMITS, workers: int = 0,
-               progress: bool = False) -> Iterator[PageContent]:
-    """Every page in the layout model, in page order, parsed in parallel worker processes.
-
-    Pages go to workers in small contiguous chunks, so both cores stay busy to the end; each
-    worker keeps the PDF open across its chunks and no page is ever parsed twice. Pages are
-    yielded as their chunk arrives, so the readers work while the workers parse. A document
-    of one chunk is read in this process.
-    """
-    n = source.page_count
-    workers = workers or os.cpu_count() or 1
-    ranges = [(i, min(i + CHUNK, n)) for i in range(0, n, CHUNK)]
-    if workers == 1 or len(ranges) == 1:
-        with Progress(progress, total=n, what=source.path.name) as bar, source.open() as pdf:
-            for first, last in ranges:
-                yield from read_range(pdf, first, last, limits)
-                bar.advance(last - first)
-        return
-    # Workers fork (on the first submit) before any thread exists here (the progress bar and
-    # the warm-up have one), with this process's objects frozen meanwhile: the workers'
-    # collectors then never touch, and so never copy, the memory they share with it.
-    pool = ProcessPoolExecutor(min(workers, len(ranges)), mp_context=_context())
-    try:
-        submit = (pool.submit(read_chunk, source, first, last, limits) for first, last in ranges)
-        gc.freeze()
-        try:
-            in_flight = deque(islice(submit, 2 * workers))  # bounded: memory stays flat
-        finally:
-            gc.unfreeze()
-        threading.Thread(target=_warm_up, daemon=True).start()
-        with Progress(progress, total=n, what=source.path.name) as bar:
-            while in_flight:
-                pages = _result(in_flight.popleft(), source)
-                in_flight.extend(islice(submit, 1))
-                yield from pages
-                bar.advance(len(pages))
-    finally:  # also when the readers stop early on an error: do not parse the rest
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _context() -> BaseContext:
-    """Fork where the platform has it: workers start with the page reader already imported."""
-    methods = get_all_start_methods()
-    return get_context("fork" if "fork" in methods else "spawn")
-
-
-def _warm_up() -> None:
-    """Import what staging the tables needs while the workers parse (this process idles)."""
-    import pyarrow.json  # noqa: F401
-    import pyarrow.parquet  # noqa: F401
-
-
-def _result(future, source: SourcePdf) -> list[PageContent]:
-    try:
-        return future.result()
-    except BrokenProcessPool as exc:
-        raise ResourceLimitError("a page worker died (out of memory?)", str(source.path)) from exc
 
 
 def extract_pdf(path: Path, *, password: str | None = None, vocab: Vocabulary = DEFAULT,

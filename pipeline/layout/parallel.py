@@ -1,0 +1,90 @@
+"""Stage 1 at full speed: every page parsed once, in parallel worker processes.
+
+Pages go to forked workers in small contiguous chunks and come back, in page order, as the
+compact layout model; the caller reads them as they arrive, so parsing and reading overlap
+and only a few pages are ever held at once.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import threading
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from itertools import islice
+from multiprocessing import get_all_start_methods, get_context
+from multiprocessing.context import BaseContext
+
+from pipeline.errors import ResourceLimitError
+from pipeline.limits import DEFAULT_LIMITS, Limits
+from pipeline.progress import Progress
+from pipeline.source import SourcePdf
+
+from .pages import PageContent
+from .read import read_chunk, read_range
+
+#: Pages per worker task: small tasks balance the two cores to the end and keep few pages
+#: waiting in memory for the readers; the worker keeps the PDF open between its tasks.
+CHUNK = 5
+
+
+def read_pages(source: SourcePdf, limits: Limits = DEFAULT_LIMITS, workers: int = 0,
+               progress: bool = False) -> Iterator[PageContent]:
+    """Every page in the layout model, in page order, parsed in parallel worker processes.
+
+    Pages go to workers in small contiguous chunks, so both cores stay busy to the end; each
+    worker keeps the PDF open across its chunks and no page is ever parsed twice. Pages are
+    yielded as their chunk arrives, so the readers work while the workers parse. A document
+    of one chunk is read in this process.
+    """
+    n = source.page_count
+    workers = workers or os.cpu_count() or 1
+    ranges = [(i, min(i + CHUNK, n)) for i in range(0, n, CHUNK)]
+    if workers == 1 or len(ranges) == 1:
+        with Progress(progress, total=n, what=source.path.name) as bar, source.open() as pdf:
+            for first, last in ranges:
+                yield from read_range(pdf, first, last, limits)
+                bar.advance(last - first)
+        return
+    # Workers fork (on the first submit) before any thread exists here (the progress bar and
+    # the warm-up have one), with this process's objects frozen meanwhile: the workers'
+    # collectors then never touch, and so never copy, the memory they share with it.
+    pool = ProcessPoolExecutor(min(workers, len(ranges)), mp_context=_context())
+    try:
+        submit = (pool.submit(read_chunk, source, first, last, limits) for first, last in ranges)
+        gc.freeze()
+        try:
+            in_flight = deque(islice(submit, 2 * workers))  # bounded: memory stays flat
+        finally:
+            gc.unfreeze()
+        threading.Thread(target=_warm_up, daemon=True).start()
+        with Progress(progress, total=n, what=source.path.name) as bar:
+            while in_flight:
+                pages = _result(in_flight.popleft(), source)
+                in_flight.extend(islice(submit, 1))
+                yield from pages
+                bar.advance(len(pages))
+    finally:  # also when the readers stop early on an error: do not parse the rest
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _context() -> BaseContext:
+    """Fork where the platform has it: workers start with the page reader already imported."""
+    methods = get_all_start_methods()
+    return get_context("fork" if "fork" in methods else "spawn")
+
+
+def _warm_up() -> None:
+    """Import what staging the tables needs while the workers parse (this process idles)."""
+    import pyarrow.json  # noqa: F401
+    import pyarrow.parquet  # noqa: F401
+
+
+def _result(future, source: SourcePdf) -> list[PageContent]:
+    try:
+        return future.result()
+    except BrokenProcessPool as exc:
+        raise ResourceLimitError("a page worker died (out of memory?)", str(source.path)) from exc
