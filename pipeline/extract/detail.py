@@ -153,7 +153,7 @@ class DetailReader:
                 rest = row[i + 1:]
                 if key == "schedule":
                     years = self._years(rest)
-                elif rest:
+                elif rest and rest[0].text not in labels:  # a label beside a label: no value
                     values[key] = rest[0]
         item, seq = self.item_no, self.project_seq
         if "name" not in values:
