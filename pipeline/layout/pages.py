@@ -86,26 +86,25 @@ def mark_furniture(pages: Iterable[PageContent], window: int = 3) -> Iterator[Pa
     masked) recurs in the same margin on another page at most ``window`` pages away; the
     pages are held only that long, so memory stays flat however long the document is.
     """
-    held: deque[PageContent] = deque()
+    held: deque[tuple[PageContent, list[tuple[FlowLine, str]]]] = deque()
     shapes: dict[int, set[tuple[str, str]]] = {}
     for pc in pages:
-        held.append(pc)
-        shapes[pc.number] = {(z, _shape(fl.text)) for fl in pc.flow if (z := _zone(pc, fl.line))}
-        while held and held[-1].number - held[0].number >= window:
-            yield _classify(held.popleft(), shapes, window)
+        zoned = _margin_lines(pc)
+        held.append((pc, zoned))
+        shapes[pc.number] = {(zone, _shape(fl.text)) for fl, zone in zoned}
+        while held and held[-1][0].number - held[0][0].number >= window:
+            yield _classify(*held.popleft(), shapes, window)
     while held:
-        yield _classify(held.popleft(), shapes, window)
+        yield _classify(*held.popleft(), shapes, window)
 
 
-def _classify(pc: PageContent, shapes: dict[int, set[tuple[str, str]]], window: int) -> PageContent:
+def _classify(pc: PageContent, zoned: list[tuple[FlowLine, str]],
+              shapes: dict[int, set[tuple[str, str]]], window: int) -> PageContent:
     near = set().union(*(shapes.get(q, ()) for q in range(pc.number - window, pc.number + window + 1)
                          if q != pc.number))
     for q in [q for q in shapes if q < pc.number - window]:
         del shapes[q]
-    for fl in pc.flow:
-        zone = _zone(pc, fl.line)
-        if not zone:
-            continue
+    for fl, zone in zoned:
         if _PAGE_NUMBER.match(fl.text.strip()):
             fl.role = "page_number"
         elif (zone, _shape(fl.text)) in near:
@@ -113,15 +112,20 @@ def _classify(pc: PageContent, shapes: dict[int, set[tuple[str, str]]], window: 
     return pc
 
 
-def _zone(page: PageContent, line: Line) -> str | None:
-    """'header' / 'footer' for a line in the page's margins or above / below all its content."""
-    tops = [fl.line.top for fl in page.flow] + [t.top for t in page.tables]
-    bottoms = [fl.line.bottom for fl in page.flow] + [t.bottom for t in page.tables]
-    if line.bottom <= page.height * MARGIN or line.top <= min(tops) + 1:
-        return "header"
-    if line.top >= page.height * (1 - MARGIN) or line.bottom >= max(bottoms) - 1:
-        return "footer"
-    return None
+def _margin_lines(page: PageContent) -> list[tuple[FlowLine, str]]:
+    """Flow lines with their zone, 'header' or 'footer': in the page's margins, or above or
+    below all its other content."""
+    if not page.flow:
+        return []
+    top = min([fl.line.top for fl in page.flow] + [t.top for t in page.tables])
+    bottom = max([fl.line.bottom for fl in page.flow] + [t.bottom for t in page.tables])
+    out = []
+    for fl in page.flow:
+        if fl.line.bottom <= page.height * MARGIN or fl.line.top <= top + 1:
+            out.append((fl, "header"))
+        elif fl.line.top >= page.height * (1 - MARGIN) or fl.line.bottom >= bottom - 1:
+            out.append((fl, "footer"))
+    return out
 
 
 @dataclass
