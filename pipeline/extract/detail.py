@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 from pipeline.errors import ParseError
 from pipeline.layout.model import Cell, Fill, Line, Table
-from pipeline.layout.pages import Block
 from pipeline.layout.text import join_lines
 from pipeline.normalize import clean, fiscal_year, quantity
 from pipeline.vocabulary import Vocabulary
@@ -22,10 +21,6 @@ from pipeline.vocabulary import Vocabulary
 from .coverage import Ledger
 from .overview import split_departments
 from .records import Records
-
-
-def _where(cell: Cell) -> str:
-    return f"page {cell.page}, cell at ({cell.x0:.0f},{cell.top:.0f})"
 
 
 @dataclass
@@ -59,6 +54,10 @@ class DetailReader:
         self.project_seq = 0
         self.indicator_seq = 0
         self.plan_years: set[int] = set()
+        self.labels = {vocab.project: "name", vocab.lead_departments: "lead",
+                       vocab.related_departments: "related", vocab.current_issues: "current_issues",
+                       vocab.actions: "actions", vocab.related_info: "related_info",
+                       vocab.schedule: "schedule"}
 
     # -- flow text ---------------------------------------------------------------------
     def on_line(self, page: int, line: Line) -> None:
@@ -128,14 +127,8 @@ class DetailReader:
             return True
         return False
 
-    def _labels(self) -> dict[str, str]:
-        v = self.vocab
-        return {v.project: "name", v.lead_departments: "lead", v.related_departments: "related",
-                v.current_issues: "current_issues", v.actions: "actions",
-                v.related_info: "related_info", v.schedule: "schedule"}
-
     def _project(self, table: Table) -> None:
-        labels = self._labels()
+        labels = self.labels
         values: dict[str, Cell] = {}
         years: list[YearColumn] = []
         blocks: list[tuple[str, Cell]] = []
@@ -157,7 +150,7 @@ class DetailReader:
                     values[key] = rest[0]
         item, seq = self.item_no, self.project_seq
         if "name" not in values:
-            raise ParseError(f"project table without a {self.vocab.project} name ({_where(table.cells[0])})")
+            raise ParseError(f"project table without a {self.vocab.project} name ({table.cells[0].where()})")
         texts = {k: c.text for k, c in values.items()}
         none = set(self.vocab.none_marks)
         pages = sorted({c.page for c in table.cells} | {p for c in table.cells for p, _ in c.parts})
@@ -189,7 +182,7 @@ class DetailReader:
         for cell in cells:
             fy = fiscal_year(cell.text)
             if fy is None:
-                raise ParseError(f"工程表 header cell is not a fiscal year ({_where(cell)}): {cell.text!r}")
+                raise ParseError(f"工程表 header cell is not a fiscal year ({cell.where()}): {cell.text!r}")
             years.append(YearColumn(cell.x0, cell.x1, fy))
             self.ledger.mark_cell(cell, "table_header")
         self.plan_years.update(y.fy for y in years)
@@ -210,7 +203,7 @@ class DetailReader:
                     continue
                 for cells in bars:
                     if not years:
-                        raise ParseError(f"schedule bar before any 工程表 year header ({_where(cells[0])})")
+                        raise ParseError(f"schedule bar before any 工程表 year header ({cells[0].where()})")
                     x0 = min(f.x0 for c in cells for f in c.fills)
                     x1 = max(f.x1 for c in cells for f in c.fills)
                     head = [h for h in heading if h.x0 < x1 and h.x1 > x0] or heading
@@ -240,18 +233,17 @@ class DetailReader:
             if cell.row < header_end:
                 self.ledger.mark_cell(cell, "table_header")
         if base_year_h is None or base_value_h is None:
-            raise ParseError(f"indicator table without {v.baseline} columns ({_where(name_h)})")
+            raise ParseError(f"indicator table without {v.baseline} columns ({name_h.where()})")
         for r in range(header_end, table.n_rows):
-            row = table.covering(r)
-            name = _at(row, name_h)
+            name = table.under(name_h, r)
             if name is None or not name.text:
                 continue
             self.indicator_seq += 1
             ind_id = f"{self.item_no}-{self.indicator_seq}"
-            year_cell, value_cell = _at(row, base_year_h), _at(row, base_value_h)
+            year_cell, value_cell = table.under(base_year_h, r), table.under(base_value_h, r)
             base_fy = fiscal_year(year_cell.text) if year_cell else None
             if base_fy is None:
-                raise ParseError(f"baseline year not readable ({_where(year_cell or name)}): "
+                raise ParseError(f"baseline year not readable ({(year_cell or name).where()}): "
                                  f"{year_cell.text if year_cell else ''!r}")
             base = self._quantity(value_cell, name)
             unit = base.unit
@@ -259,7 +251,7 @@ class DetailReader:
                              value=base.value, text=base.text, page=value_cell.page,
                              bbox=value_cell.bbox_str())
             for head, fy in year_h:
-                cell = _at(row, head)
+                cell = table.under(head, r)
                 if cell is None or not cell.text:
                     continue
                 q = self._quantity(cell, name)
@@ -278,14 +270,9 @@ class DetailReader:
         text = cell.text if cell else ""
         q = quantity(text, self.vocab.none_marks, self.vocab.units)
         if q is None:
-            where = _where(cell or name)
+            where = (cell or name).where()
             raise ParseError(f"indicator value not readable ({where}, indicator {name.text!r}): {text!r}")
         return q
-
-
-def _at(row: list[Cell], header: Cell) -> Cell | None:
-    """The cell of ``row`` under ``header`` (by the header's horizontal centre)."""
-    return next((c for c in row if c.x0 < header.cx < c.x1), None)
 
 
 def _bars(content: list[Cell]) -> list[list[Cell]]:
@@ -306,5 +293,5 @@ def _years_under(years: list[YearColumn], x0: float, x1: float, cell: Cell) -> t
     """First and last fiscal year whose column the shading covers (at least half of it)."""
     covered = [y.fy for y in years if min(x1, y.x1) - max(x0, y.x0) >= 0.5 * (y.x1 - y.x0)]
     if not covered:
-        raise ParseError(f"schedule bar outside the fiscal-year columns ({_where(cell)})")
+        raise ParseError(f"schedule bar outside the fiscal-year columns ({cell.where()})")
     return min(covered), max(covered)

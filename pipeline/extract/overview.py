@@ -62,19 +62,10 @@ def find_columns(table: Table, vocab: Vocabulary) -> OverviewColumns | None:
     return None
 
 
-def _under(table: Table, header: Cell, r: int) -> Cell | None:
-    """The cell covering row ``r`` in the column(s) of ``header``."""
-    for cell in table.covering(r):
-        if cell.x0 < header.cx < cell.x1:
-            return cell
-    return None
-
-
-def _numbered(cell: Cell, what: str, vocab: Vocabulary) -> tuple[int, str]:
+def _numbered(cell: Cell, what: str) -> tuple[int, str]:
     parsed = leading_number(cell.text)
     if parsed is None:
-        raise ParseError(f"{what} cell without a number on page {cell.page} at "
-                         f"({cell.x0:.0f},{cell.top:.0f}): {cell.text[:30]!r}")
+        raise ParseError(f"{what} cell without a number ({cell.where()}): {cell.text[:30]!r}")
     no, title = parsed
     return no, "".join(title.split("\n"))
 
@@ -114,16 +105,16 @@ def read_overview(table: Table, cols: OverviewColumns, vocab: Vocabulary, record
     seen_goals: set[int] = set()
     seen_policies: set[int] = set()
     for r in range(cols.header_rows, table.n_rows):
-        item_cell = next((c for c in table.row(r) if c.x0 < cols.item.cx < c.x1), None)
-        if item_cell is None or not item_cell.text:
+        item_cell = table.under(cols.item, r)
+        if item_cell is None or item_cell.row != r or not item_cell.text:
             continue
-        goal_cell, policy_cell = _under(table, cols.goal, r), _under(table, cols.policy, r)
-        dep_cell = _under(table, cols.department, r)
+        goal_cell, policy_cell = table.under(cols.goal, r), table.under(cols.policy, r)
+        dep_cell = table.under(cols.department, r)
         if goal_cell is None or policy_cell is None:
             raise ParseError(f"item on page {item_cell.page} has no goal/policy cell beside it")
-        goal_no, goal_title = _numbered(goal_cell, vocab.goal, vocab)
-        policy_no, policy_title = _numbered(policy_cell, vocab.policy, vocab)
-        item_no, item_title = _numbered(item_cell, vocab.item, vocab)
+        goal_no, goal_title = _numbered(goal_cell, vocab.goal)
+        policy_no, policy_title = _numbered(policy_cell, vocab.policy)
+        item_no, item_title = _numbered(item_cell, vocab.item)
         if goal_no not in seen_goals:
             seen_goals.add(goal_no)
             records.add("goals", goal_no=goal_no, title=goal_title, description=None,

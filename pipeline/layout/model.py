@@ -105,6 +105,10 @@ class Cell(Box):
     parts: list[tuple[int, Box]] = field(default_factory=list)
     text: str = ""
 
+    def where(self) -> str:
+        """Where an analyst finds the cell: ``page 6, cell at (300,200)``."""
+        return f"page {self.page}, cell at ({self.x0:.0f},{self.top:.0f})"
+
 
 @dataclass(eq=False, slots=True)
 class Table(Box):
@@ -129,6 +133,10 @@ class Table(Box):
     def row(self, r: int) -> list[Cell]:
         """Cells that start in row ``r``, left to right."""
         return sorted((c for c in self.cells if c.row == r), key=lambda c: c.col)
+
+    def under(self, header: Cell, r: int) -> Cell | None:
+        """The cell covering row ``r`` in the column of ``header`` (by the header's centre)."""
+        return next((c for c in self.covering(r) if c.x0 < header.cx < c.x1), None)
 
     def covering(self, r: int) -> list[Cell]:
         """Cells that cover row ``r`` (including merged cells started above), left to right."""
