@@ -90,18 +90,16 @@ def _summary(ex: Extraction) -> str:
 
 def editions_diff_stage(staged: Path, out: Path) -> str:
     """Diff of the two newest editions in ``staged`` (an empty diff when there is one)."""
+    from pipeline.compare.diff import diff_tables
     from pipeline.compare.output import diff_dirs, write_changes
-
-    import pyarrow.parquet as pq
-
+    from pipeline.compare.staged import editions
     from pipeline.staging import atomic_dir
 
-    docs = sorted(pq.read_table(staged / "documents.parquet").to_pylist(),
-                  key=lambda d: (d["edition"] or "", d["source_file"]))
+    docs = editions(staged)
     if len(docs) < 2:
         with atomic_dir(out) as tmp:
             only = docs[0]["edition"] if docs else "-"
-            write_changes(_empty_changes(), tmp, only, only)
+            write_changes(diff_tables({}, {}), tmp, only, only)
         return f"one edition in {staged}: empty diff written to {out}"
     old, new = docs[-2], docs[-1]
     with atomic_dir(out) as tmp:
@@ -109,15 +107,8 @@ def editions_diff_stage(staged: Path, out: Path) -> str:
     return f"{len(changes)} changes {old['edition']} → {new['edition']} written to {out}"
 
 
-def _empty_changes():
-    import pandas as pd
-
-    return pd.DataFrame(columns=["table", "key", "field", "old", "new", "change"])
-
-
 def report_stage(staged: Path, out: Path, validation: Path | None, diff: Path | None) -> Path:
     from pipeline.report.build import build_report
-
     from pipeline.staging import atomic_dir
 
     result = json.loads(validation.read_text(encoding="utf-8")) if validation and validation.exists() else None

@@ -34,15 +34,20 @@ def load_staged(staged_dir: Path, source_sha256: str | None = None) -> dict[str,
     return {name: df[df["source_sha256"] == source].reset_index(drop=True) for name, df in tables.items()}
 
 
-def newest_source(staged_dir: Path) -> str | None:
-    """source_sha256 of the newest edition in a staged directory (by edition, then file name),
-    the one a report shows by default; None when the directory has no documents table."""
+def editions(staged_dir: Path) -> list[dict]:
+    """The editions in a staged directory, oldest first (by edition, then file name): each a
+    dict with ``source_sha256``, ``edition`` and ``source_file``; none without a documents table."""
     path = Path(staged_dir) / "documents.parquet"
     if not path.exists():
-        return None
+        return []
     docs = pd.read_parquet(path, columns=["source_sha256", "edition", "source_file"])
-    docs = docs.sort_values(["edition", "source_file"], na_position="first")
-    return str(docs["source_sha256"].iloc[-1]) if len(docs) else None
+    return docs.sort_values(["edition", "source_file"], na_position="first").to_dict("records")
+
+
+def newest_source(staged_dir: Path) -> str | None:
+    """source_sha256 of the newest edition, the one a report shows by default."""
+    found = editions(staged_dir)
+    return str(found[-1]["source_sha256"]) if found else None
 
 
 def _choose_source(documents: pd.DataFrame, wanted: str | None, staged_dir: Path) -> str:
