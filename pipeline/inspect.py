@@ -116,7 +116,7 @@ def _merged(cell: Cell) -> bool:
 
 
 def _span(cell: Cell) -> str:
-    more = f" →p{','.join(str(p) for p, _ in cell.parts)}" if cell.parts else ""
+    more = f" →p{','.join(str(part.page) for part in cell.parts)}" if cell.parts else ""
     return f"r{cell.rowspan}×c{cell.colspan}{more}"
 
 

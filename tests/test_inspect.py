@@ -13,7 +13,7 @@ from pipeline import inspect
 from pipeline.errors import UsageError
 from pipeline.extract.coverage import Ledger
 from pipeline.extract.run import Extraction, extract_pdf
-from pipeline.layout.model import Box, Cell
+from pipeline.layout.model import Cell
 from pipeline.settings import Settings
 from truth_tables import SHARED
 
@@ -124,6 +124,6 @@ def test_render_refuses_a_page_the_pdf_does_not_have(extraction):
 
 
 def test_span_label_names_the_pages_a_split_cell_continues_on():
-    cell = Cell(0, 0, 10, 10, rowspan=3, parts=[(5, Box(0, 0, 10, 10))])
+    cell = Cell(0, 0, 10, 10, rowspan=3, parts=[Cell(0, 0, 10, 10, page=5)])
     assert inspect._span(cell) == "r3×c1 →p5"
     assert inspect._span(Cell(0, 0, 10, 10, colspan=5)) == "r1×c5"

@@ -57,7 +57,7 @@ class Ledger:
 
     def mark_cell(self, cell: Cell, label: str) -> None:
         self.mark_lines(cell.page, cell.lines, label)
-        for _, part in cell.parts:
+        for part in cell.parts:
             self.mark_cell(part, label)
 
     def char_labels(self, page: PageContent) -> dict[int, str]:

@@ -153,7 +153,7 @@ class DetailReader:
             raise ParseError(f"project table without a {self.vocab.project} name ({table.cells[0].where()})")
         texts = {k: c.text for k, c in values.items()}
         none = set(self.vocab.none_marks)
-        pages = sorted({c.page for c in table.cells} | {p for c in table.cells for p, _ in c.parts})
+        pages = sorted({c.page for c in table.cells} | {part.page for c in table.cells for part in c.parts})
         self.records.add(
             "projects", item_no=item, project_seq=seq, name=texts["name"],
             current_issues=texts.get("current_issues"), actions=texts.get("actions"),

@@ -64,14 +64,13 @@ def connected_groups(segments: Sequence[Segment], tol: float = SNAP) -> list[lis
     return list(groups.values())
 
 
-def _covered(segments: Sequence[Segment], lo: float, hi: float) -> bool:
-    """Do the (collinear) segments, given as (start, end) along the axis, cover most of lo..hi?"""
+def _covered(spans: Sequence[tuple[float, float]], lo: float, hi: float) -> bool:
+    """Do collinear segments, given as (start, end) along their axis, cover most of lo..hi?"""
     length = hi - lo
     if length <= 0:
         return True
-    spans = sorted(segments)
     covered, reach = 0.0, lo
-    for start, end in spans:
+    for start, end in sorted(spans):
         start, end = max(start, reach), min(end, hi)
         if end > start:
             covered += end - start

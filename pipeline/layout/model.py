@@ -101,8 +101,8 @@ class Cell(Box):
     page: int = 0
     lines: list[Line] = field(default_factory=list)
     fills: list[Fill] = field(default_factory=list)
-    #: pages this cell lies on when a page break split it (joined by layout.tables)
-    parts: list[tuple[int, Box]] = field(default_factory=list)
+    #: its continuations on later pages when a page break split it (joined by layout.tables)
+    parts: list[Cell] = field(default_factory=list)
     text: str = ""
 
     def where(self) -> str:

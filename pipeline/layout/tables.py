@@ -48,7 +48,7 @@ def join(prev: Table, nxt: Table) -> Table:
         if above is None or cell.text:
             break
         above.rowspan += cell.rowspan
-        above.parts.append((cell.page, cell))
+        above.parts.append(cell)
         merged.add(id(cell))
     for cell in nxt.cells:
         if cell.row < skip:
