@@ -119,12 +119,13 @@ def read_overview(table: Table, cols: OverviewColumns, vocab: Vocabulary, record
             seen_goals.add(goal_no)
             records.add("goals", goal_no=goal_no, title=goal_title, description=None,
                         page=goal_cell.page, bbox=goal_cell.bbox_str())
-            ledger.mark_cell(goal_cell, "goals.title")
         if policy_no not in seen_policies:
             seen_policies.add(policy_no)
             records.add("policies", policy_no=policy_no, goal_no=goal_no, title=policy_title,
                         description=None, page=policy_cell.page, bbox=policy_cell.bbox_str())
-            ledger.mark_cell(policy_cell, "policies.title")
+        # every goal/policy cell is accounted for, also one printed again after a page break
+        ledger.mark_cell(goal_cell, "goals.title")
+        ledger.mark_cell(policy_cell, "policies.title")
         mark = vocab.data_utilization_mark
         records.add("items", item_no=item_no, policy_no=policy_no, goal_no=goal_no,
                     title=item_title.replace(mark, "").strip(),
