@@ -18,27 +18,13 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
 from pipeline import __version__  # noqa: E402
-from pipeline.errors import PlanExtractError, UsageError  # noqa: E402
-
-
-def _pdfs(inputs: list[Path]) -> list[Path]:
-    """PDF paths from files and folders (a folder means every *.pdf in it, sorted)."""
-    out: list[Path] = []
-    for p in inputs:
-        if p.is_dir():
-            found = sorted(p.glob("*.pdf"))
-            if not found:
-                raise UsageError("no *.pdf in this folder", str(p))
-            out += found
-        else:
-            out.append(p)
-    return out
+from pipeline.errors import PlanExtractError  # noqa: E402
 
 
 def cmd_extract(args) -> None:
-    from pipeline.stages import extract_stage
+    from pipeline.stages import extract_stage, pdf_paths
 
-    extract_stage(_pdfs(args.pdf), args.out, settings=args.settings, password=args.password,
+    extract_stage(pdf_paths(args.pdf), args.out, settings=args.settings, password=args.password,
                   allow_unaccounted=args.allow_unaccounted, progress=not args.quiet)
 
 

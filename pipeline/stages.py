@@ -12,12 +12,26 @@ from dataclasses import asdict
 from pathlib import Path
 
 from pipeline.contract import TABLES
-from pipeline.errors import CountMismatchError, UnaccountedTextError
+from pipeline.errors import CountMismatchError, UnaccountedTextError, UsageError
 from pipeline.extract import Extraction, extract_pdf
 from pipeline.settings import Settings
 
 STAGED, METRICS, EXPORTS, DIFF, REPORTS = (Path(p) for p in (
     "staged", "metrics/validation.json", "exports", "diff", "reports"))
+
+
+def pdf_paths(inputs: list[Path]) -> list[Path]:
+    """PDF paths from files and folders (a folder means every *.pdf in it, sorted)."""
+    out: list[Path] = []
+    for p in inputs:
+        if p.is_dir():
+            found = sorted(p.glob("*.pdf"))
+            if not found:
+                raise UsageError("no *.pdf in this folder", str(p))
+            out += found
+        else:
+            out.append(p)
+    return out
 
 
 def check_counts(ex: Extraction) -> None:
@@ -119,11 +133,10 @@ def report_stage(staged: Path, out: Path, validation: Path | None, diff: Path | 
 
 def run_all(raw: Path, *, settings: Settings, progress: bool = False) -> None:
     """Every stage in order, as ``dvc repro`` runs them."""
-    from pipeline.cli import _pdfs
     from pipeline.publish import export_dir
     from pipeline.validate.command import validate_command
 
-    extract_stage(_pdfs([raw]), STAGED, settings=settings, progress=progress)
+    extract_stage(pdf_paths([raw]), STAGED, settings=settings, progress=progress)
     METRICS.parent.mkdir(parents=True, exist_ok=True)
     validate_command(STAGED, METRICS, settings.vocabulary)
     export_dir(STAGED, EXPORTS)
