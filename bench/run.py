@@ -38,7 +38,8 @@ from pathlib import Path
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
-PDF = ROOT.parent / "shared" / "plan" / "jisshi-keikaku-full-synthetic.pdf"
+PDF = next(p for p in (ROOT.parent / "shared" / "plan", ROOT / "tests" / "data" / "plan")
+           if p.is_dir()) / "jisshi-keikaku-full-synthetic.pdf"
 RESULTS = ROOT / "bench" / "results.json"
 PYTHON = Path(sys.executable)
 CLI = PYTHON.parent / "plan-extract"
