@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pdfplumber
+import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from pipeline.layout.grid import find_tables
 from pipeline.layout.read import read_page
+from tests.truth_tables import SHARED
 
 
 def _grid_pdf(path, style: str) -> None:
@@ -56,3 +60,32 @@ def test_rulings_drawn_as_polylines(tmp_path):
 def test_rulings_drawn_as_thin_filled_rectangles(tmp_path):
     _grid_pdf(tmp_path / "r.pdf", "thin-rects")
     assert _cells(tmp_path / "r.pdf") == EXPECTED
+
+
+def _turned_and_shifted(src, out) -> None:
+    """``src`` with page 1 rotated and page 2's MediaBox moved off the origin."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import RectangleObject
+    writer = PdfWriter()
+    for page in PdfReader(src).pages:
+        writer.add_page(page)
+    writer.pages[0].rotate(90)
+    box = writer.pages[1].mediabox
+    writer.pages[1].mediabox = RectangleObject([20, 30, float(box.right) + 20, float(box.top) + 30])
+    writer.write(out)
+
+
+@pytest.mark.parametrize("name", ["jisshi-keikaku-2025-excerpt.pdf", "turned-and-shifted"])
+def test_glyphs_match_pdfplumbers_own_chars(name, tmp_path):
+    """The page reader skips pdfplumber's char dicts, so its boxes must equal them exactly."""
+    path = SHARED / name
+    if name == "turned-and-shifted":
+        path = tmp_path / "t.pdf"
+        _turned_and_shifted(SHARED / "jisshi-keikaku-2025-excerpt.pdf", path)
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages:
+            ours = [(c.x0, c.top, c.x1, c.bottom, c.size, c.text) for c in read_page(page).chars]
+            theirs = [(c["x0"], c["top"], c["x1"], c["bottom"], c["size"],
+                       unicodedata.normalize("NFKC", c["text"])) for c in page.chars]
+            assert ours == theirs, f"page {page.page_number}"
+            assert ours

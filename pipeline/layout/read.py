@@ -3,11 +3,13 @@
 Everything later works on this model, so each page is parsed exactly once and the
 pdfplumber objects can be dropped straight after (memory stays flat on long documents).
 
-The page is read from pdfminer's layout objects (``page.layout``) rather than from
-``page.chars``/``page.rects``: pdfplumber turns every object into a dict of some twenty
-attributes we never look at, which costs about a third of the whole parse. The
-coordinates are converted exactly as pdfplumber does (top-left origin, MediaBox offset),
-so the result is the same as reading its dicts.
+pdfminer interprets the page, as it does for pdfplumber, but into :class:`_Device`: its
+page aggregator, except that every glyph becomes a :class:`Char` directly. pdfplumber's
+``page.chars`` builds an ``LTChar`` per glyph, tags it with its marked-content id and then
+turns it into a dict of some twenty attributes we never look at, which together cost about
+a third of the whole parse. The box of a glyph is computed exactly as ``LTChar`` computes it
+and converted exactly as pdfplumber converts it (top-left origin, MediaBox offset), so the
+result is the same as reading its dicts.
 """
 
 from __future__ import annotations
@@ -16,7 +18,11 @@ import unicodedata
 from collections.abc import Iterator
 
 import pdfplumber
-from pdfminer.layout import LTChar, LTComponent, LTContainer, LTCurve, LTImage, LTLine, LTRect
+from pdfminer.converter import PDFPageAggregator
+from pdfminer.layout import LTComponent, LTContainer, LTCurve, LTImage, LTLine, LTRect
+from pdfminer.pdffont import PDFFont, PDFUnicodeNotDefined
+from pdfminer.pdfinterp import PDFPageInterpreter
+from pdfminer.utils import Matrix, apply_matrix_rect
 from pdfplumber.utils.pdfinternals import resolve_all
 
 from pipeline.limits import Limits, apply_memory_limit, page_timeout
@@ -76,6 +82,48 @@ def _objects(container: LTContainer) -> Iterator[LTComponent]:
             yield obj
 
 
+class _Device(PDFPageAggregator):
+    """pdfminer's page aggregator with glyphs made straight into :class:`Char`.
+
+    Paths and images still go through pdfminer's own classification (lines, rectangles,
+    curves, figures); only the per-glyph ``LTChar`` is skipped.
+    """
+
+    def __init__(self, page, chars: list[Char]) -> None:
+        super().__init__(page.pdf.rsrcmgr, pageno=page.page_number)
+        self.chars = chars
+        self.height = float(page.height)
+        self.mb_x0, self.mb_top = page.mediabox[:2]
+        # One string object per distinct glyph text on the page (pickling keeps the sharing).
+        self.one_text = {}.setdefault
+
+    def render_char(self, matrix: Matrix, font: PDFFont, fontsize: float, scaling: float,
+                    rise: float, cid: int, ncs, graphicstate) -> float:
+        """Add the glyph; return its advance (what pdfminer's own ``render_char`` does)."""
+        try:
+            text = font.to_unichr(cid)
+        except PDFUnicodeNotDefined:
+            text = self.handle_undefined_char(font, cid)
+        adv = font.char_width(cid) * fontsize * scaling
+        if font.is_vertical():  # as LTChar: the box hangs from the origin, centred on it
+            vx, vy = font.char_disp(cid)
+            vx = fontsize * 0.5 if vx is None else vx * fontsize * 0.001
+            vy = (1000 - vy) * fontsize * 0.001
+            x0, y0, x1, y1 = apply_matrix_rect(matrix, (-vx, vy + rise + adv, -vx + fontsize, vy + rise))
+            size = x1 - x0
+        else:
+            descent = font.get_descent() * fontsize
+            x0, y0, x1, y1 = apply_matrix_rect(matrix, (0, descent + rise, adv, descent + rise + fontsize))
+            size = y1 - y0
+        if self.mb_x0 != 0:
+            x0, x1 = x0 + self.mb_x0, x1 + self.mb_x0
+        top, bottom = self.height - y1 + self.mb_top, self.height - y0 + self.mb_top
+        text = unicodedata.normalize("NFKC", text)
+        self.chars.append(Char(x0, top, x1, bottom, text=self.one_text(text, text),
+                               size=float(size or bottom - top), index=len(self.chars)))
+        return adv
+
+
 def read_page(page) -> PageLayout:
     """Characters (NFKC), ruling segments and filled rectangles of one pdfplumber page."""
     height = float(page.height)
@@ -90,18 +138,13 @@ def read_page(page) -> PageLayout:
     def point(x: float, y: float) -> tuple[float, float]:
         return x + mb_x0, height - y + mb_top
 
-    # One string object per distinct glyph text on the page (pickling keeps the sharing).
-    one_text = {}.setdefault
-    chars, segments = layout.chars, layout.segments
+    device = _Device(page, layout.chars)
+    PDFPageInterpreter(device.rsrcmgr, device).process_page(page.page_obj)
+    segments = layout.segments
     rects: list[LTRect] = []
-    for obj in _objects(page.layout):
+    for obj in _objects(device.get_result()):
         kind = type(obj)
-        if kind is LTChar:
-            x0, top, x1, bottom = box(obj)
-            text = unicodedata.normalize("NFKC", obj.get_text())
-            chars.append(Char(x0, top, x1, bottom, text=one_text(text, text),
-                              size=float(obj.size or bottom - top), index=len(chars)))
-        elif kind is LTLine:
+        if kind is LTLine:
             x0, top, x1, bottom = box(obj)
             if abs(x0 - x1) <= SKEW or abs(top - bottom) <= SKEW:
                 segments.append(Segment(x0, top, x1, bottom))
