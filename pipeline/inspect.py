@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.contract import TABLES
 from pipeline.errors import UsageError
-from pipeline.extract.coverage import FURNITURE, PageCoverage, line_refs
+from pipeline.extract.coverage import FURNITURE, PageCoverage, PageLines
 from pipeline.extract.run import Extraction, extract_pages
 from pipeline.layout.parallel import read_pages
 from pipeline.layout.model import Box, Cell, Char
@@ -75,7 +75,7 @@ def render_page(extraction: Extraction, page: int) -> Image.Image:
     """The page with cells, schedule bars and character categories drawn, under a header strip."""
     _require_page(page, extraction.source.page_count, str(extraction.source.path))
     content = next(pc for pc in extraction.pages if pc.number == page)
-    coverage = extraction.ledger.report({page: line_refs(content)})[0]
+    coverage = extraction.ledger.report({page: PageLines.of(content)})[0]
     bars = _bars(extraction.tables.get("schedule"), page)
     fonts = _fonts()
     with extraction.source.open() as pdf:

@@ -71,8 +71,9 @@ def test_no_red_when_every_character_is_accounted_for(extraction, page4):
 def test_characters_of_a_cell_without_marks_turn_red(extraction):
     content = next(pc for pc in extraction.pages if pc.number == PAGE)
     cell = next(c for c in inspect.page_cells(content) if c.text)
-    dropped = {(PAGE, ln.key) for ln in cell.lines}
-    ledger = Ledger({k: v for k, v in extraction.ledger.marks.items() if k not in dropped})
+    dropped = {ln.key for ln in cell.lines}
+    marks = extraction.ledger.marks
+    ledger = Ledger({**marks, PAGE: {k: v for k, v in marks[PAGE].items() if k not in dropped}})
     image = inspect.render_page(dataclasses.replace(extraction, ledger=ledger), PAGE)
     assert count(image, inspect.UNACCOUNTED) > 0
     assert reddish(image) > 0

@@ -21,5 +21,5 @@ def test_a_goal_printed_again_after_a_page_break_is_one_goal_and_fully_accounted
     assert [g["goal_no"] for g in records.rows["goals"]] == [1]
     assert [(i["item_no"], i["goal_no"]) for i in records.rows["items"]] == [(1, 1), (2, 1)]
     goal_cells = [c for c in table.cells if c.col == 0 and c.row > 0]
-    assert all(ledger.marks.get((c.page, ln.key)) == "goals.title"
+    assert all(ledger.label(c.page, ln.key) == "goals.title"
                for c in goal_cells for ln in c.lines)

@@ -7,9 +7,9 @@ one line, in a cell or in the flow text), which keeps the ledger small on long d
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from array import array
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from pipeline.layout.model import Cell, Line
 from pipeline.layout.pages import PageContent
@@ -31,29 +31,55 @@ class PageCoverage:
         return self.total - self.assigned - self.furniture
 
 
-class LineRef(NamedTuple):
-    """What coverage needs of a line once its page has been read and dropped."""
+@dataclass(slots=True)
+class PageLines:
+    """What coverage needs of a page's lines once the page has been read and dropped.
 
-    key: int
-    count: int
-    text: str
-    top: float
-    x0: float
+    Lines in reading order (top to bottom, left to right), in arrays and one string: a long
+    document has tens of thousands of lines, and these are kept until the end of the run.
+    """
 
+    keys: array  # Line.key of each line
+    counts: array  # its non-blank characters
+    ends: array  # where its text ends in ``text``
+    text: str  # the lines' texts, one after the other
 
-def line_refs(page: PageContent) -> list[LineRef]:
-    return [LineRef(ln.key, ln.count, ln.text, ln.top, ln.x0) for ln in page.lines()]
+    @classmethod
+    def of(cls, page: PageContent) -> PageLines:
+        lines = sorted(page.lines(), key=lambda ln: (ln.top, ln.x0))
+        ends, end = array("q"), 0
+        for ln in lines:
+            end += len(ln.text)
+            ends.append(end)
+        return cls(array("q", [ln.key for ln in lines]), array("q", [ln.count for ln in lines]),
+                   ends, "".join(ln.text for ln in lines))
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+    def __iter__(self) -> Iterator[tuple[int, int, str]]:
+        """(key, count, text) of each line, in reading order."""
+        start = 0
+        for key, count, end in zip(self.keys, self.counts, self.ends):
+            yield key, count, self.text[start:end]
+            start = end
 
 
 @dataclass
 class Ledger:
     """Where each line went: a field name like ``items.title`` or a furniture class."""
 
-    marks: dict[tuple[int, int], str] = field(default_factory=dict)
+    #: page → line key → label (the first label given to a line wins)
+    marks: dict[int, dict[int, str]] = field(default_factory=dict)
 
     def mark_lines(self, page: int, lines: Iterable[Line], label: str) -> None:
+        marks = self.marks.setdefault(page, {})
         for ln in lines:
-            self.marks.setdefault((page, ln.key), label)
+            marks.setdefault(ln.key, label)
+
+    def label(self, page: int, key: int) -> str | None:
+        return self.marks.get(page, {}).get(key)
 
     def mark_cell(self, cell: Cell, label: str) -> None:
         self.mark_lines(cell.page, cell.lines, label)
@@ -62,23 +88,24 @@ class Ledger:
 
     def char_labels(self, page: PageContent) -> dict[int, str]:
         """Label of every character index on a page that has one (for drawing)."""
-        return {i: label for ln in page.lines() if (label := self.marks.get((page.number, ln.key)))
-                for i in ln.indexes}
+        marks = self.marks.get(page.number, {})
+        return {i: label for ln in page.lines() if (label := marks.get(ln.key)) for i in ln.indexes}
 
-    def report(self, pages: dict[int, list[LineRef]]) -> list[PageCoverage]:
+    def report(self, pages: dict[int, PageLines]) -> list[PageCoverage]:
         """Per page: characters total, assigned, furniture, and the unaccounted text."""
         out = []
-        for number, refs in sorted(pages.items()):
+        for number, lines in sorted(pages.items()):
             cov = PageCoverage(number)
-            for ref in sorted(refs, key=lambda r: (r.top, r.x0)):
-                cov.total += ref.count
-                label = self.marks.get((number, ref.key))
+            marks = self.marks.get(number, {})
+            for key, count, text in lines:
+                cov.total += count
+                label = marks.get(key)
                 if label is None:
-                    if ref.count:
-                        cov.unaccounted_text.append(ref.text)
+                    if count:
+                        cov.unaccounted_text.append(text)
                 elif label in FURNITURE:
-                    cov.furniture += ref.count
+                    cov.furniture += count
                 else:
-                    cov.assigned += ref.count
+                    cov.assigned += count
             out.append(cov)
         return out

@@ -21,7 +21,7 @@ from pipeline.source import SAMPLE_PAGES, SourcePdf, missing_text_layer, open_pd
 from pipeline.vocabulary import DEFAULT, Vocabulary
 
 from .assemble import Rows, to_frames, to_rows
-from .coverage import Ledger, LineRef, PageCoverage, line_refs
+from .coverage import Ledger, PageCoverage, PageLines
 from .detail import DetailReader
 from .overview import find_columns, read_overview
 from .records import Records
@@ -66,7 +66,7 @@ def extract_pages(source: SourcePdf, pages: Iterable[PageContent],
                   vocab: Vocabulary = DEFAULT) -> Extraction:
     """The readers over analysed pages, in one pass (a list of pages is kept in the result)."""
     records, ledger = Records(), Ledger()
-    seen: dict[int, list[LineRef]] = {}
+    seen: dict[int, PageLines] = {}
     unmapped: list[int] = []
     fills: dict[int, list[Fill]] = {}
 
@@ -74,9 +74,9 @@ def extract_pages(source: SourcePdf, pages: Iterable[PageContent],
         """Note what coverage needs of each page, and its furniture, before it streams on."""
         sample: list[tuple[int, int]] = []
         for pc in pages:
-            seen[pc.number] = line_refs(pc)
+            seen[pc.number] = PageLines.of(pc)
             if len(sample) < min(SAMPLE_PAGES, source.page_count):
-                sample.append((sum(ref.count for ref in seen[pc.number]), pc.images))
+                sample.append((seen[pc.number].total, pc.images))
                 if len(sample) == min(SAMPLE_PAGES, source.page_count) and missing_text_layer(sample):
                     raise NoTextLayerError("has no text layer (scanned?); OCR would be needed",
                                            str(source.path))
@@ -122,9 +122,9 @@ def extract_pages(source: SourcePdf, pages: Iterable[PageContent],
     return Extraction(source, to_rows(records, source), ledger.report(seen), kept, ledger)
 
 
-def _check_unicode(source: SourcePdf, seen: dict[int, list[LineRef]], unmapped: list[int]) -> None:
+def _check_unicode(source: SourcePdf, seen: dict[int, PageLines], unmapped: list[int]) -> None:
     """Glyphs without a Unicode mapping come out as ``(cid:123)``: unreadable, not a plan."""
-    total = sum(ref.count for refs in seen.values() for ref in refs)
+    total = sum(lines.total for lines in seen.values())
     if total and sum(unmapped) > total / 2:
         raise NoTextLayerError(
             f"its text layer has no Unicode mapping ({sum(unmapped)} of {total} glyphs are "
