@@ -21,10 +21,10 @@ from multiprocessing.context import BaseContext
 from pipeline.errors import ResourceLimitError
 from pipeline.limits import DEFAULT_LIMITS, Limits
 from pipeline.progress import Progress
-from pipeline.source import SourcePdf
+from pipeline.source import SourcePdf, pdf_errors
 
 from .pages import PageContent
-from .read import read_chunk, read_range
+from .read import PageWalk, read_chunk
 
 #: Pages per worker task: small tasks balance the two cores to the end and keep few pages
 #: waiting in memory for the readers; the worker keeps the PDF open between its tasks.
@@ -44,22 +44,23 @@ def read_pages(source: SourcePdf, limits: Limits = DEFAULT_LIMITS, workers: int 
     workers = workers or os.cpu_count() or 1
     ranges = [(i, min(i + CHUNK, n)) for i in range(0, n, CHUNK)]
     if workers == 1 or len(ranges) == 1:
-        with Progress(progress, total=n, what=source.path.name) as bar, source.open() as pdf:
-            for first, last in ranges:
-                yield from read_range(pdf, first, last, limits)
-                bar.advance(last - first)
+        with Progress(progress, total=n, what=source.path.name) as bar, pdf_errors(str(source.path)):
+            walk = PageWalk(source)
+            try:
+                for first, last in ranges:
+                    yield from walk.read(first, last, limits)
+                    bar.advance(last - first)
+            finally:
+                walk.close()
         return
     # Workers fork (on the first submit) before any thread exists here (the progress bar and
-    # the warm-up have one), with this process's objects frozen meanwhile: the workers'
-    # collectors then never touch, and so never copy, the memory they share with it.
+    # the warm-up have one). The objects that exist at the fork stay frozen while the workers
+    # live: no collector, here or in a worker, walks (and so copies) the memory they share.
     pool = ProcessPoolExecutor(min(workers, len(ranges)), mp_context=_context())
+    gc.freeze()
     try:
         submit = (pool.submit(read_chunk, source, first, last, limits) for first, last in ranges)
-        gc.freeze()
-        try:
-            in_flight = deque(islice(submit, 2 * workers))  # bounded: memory stays flat
-        finally:
-            gc.unfreeze()
+        in_flight = deque(islice(submit, 2 * workers))  # bounded: memory stays flat
         threading.Thread(target=_warm_up, daemon=True).start()
         with Progress(progress, total=n, what=source.path.name) as bar:
             while in_flight:
@@ -69,6 +70,7 @@ def read_pages(source: SourcePdf, limits: Limits = DEFAULT_LIMITS, workers: int 
                 bar.advance(len(pages))
     finally:  # also when the readers stop early on an error: do not parse the rest
         pool.shutdown(wait=True, cancel_futures=True)
+        gc.unfreeze()
 
 
 def _context() -> BaseContext:
