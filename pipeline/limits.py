@@ -52,20 +52,27 @@ class page_timeout:
     Uses SIGALRM (``setitimer``), so it interrupts pure-Python loops such as a pdfminer parse
     that never ends. Signals only reach the main thread: elsewhere this is a no-op, which is
     why workers run pages in the main thread of their own process. An enclosing timer (nested
-    use) is restored on exit, minus the time spent inside.
+    use) is restored on exit, minus the time spent inside. pdfminer catches broadly in
+    places (a font it cannot load is skipped with a warning), so the error raised inside
+    may be swallowed: it is raised again on exit, rather than the body's half-done result
+    passing as complete.
     """
 
     def __init__(self, seconds: float, what: str = "page"):
         self.seconds = seconds
         self.what = what
         self._armed = False
+        self._fired = False
+
+    def _error(self) -> ResourceLimitError:
+        return ResourceLimitError(f"{self.what} took longer than {self.seconds:g} s (limit); "
+                                  "the file may be hostile or damaged")
 
     def _on_alarm(self, signum: int, frame: FrameType | None) -> None:
         if self._armed:
             self._armed = False
-            raise ResourceLimitError(
-                f"{self.what} took longer than {self.seconds:g} s (limit); the file may be "
-                "hostile or damaged")
+            self._fired = True
+            raise self._error()
 
     def __enter__(self) -> page_timeout:
         if threading.current_thread() is not threading.main_thread():
@@ -86,6 +93,8 @@ class page_timeout:
         if self._old_timer:
             spent = self.seconds - left
             signal.setitimer(signal.ITIMER_REAL, max(self._old_timer - spent, 1e-3))
+        if self._fired and exc_type is None:  # the body caught our error and carried on
+            raise self._error()
 
 
 def apply_memory_limit(max_bytes: int = DEFAULT_LIMITS.memory_bytes) -> None:

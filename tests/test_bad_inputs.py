@@ -104,6 +104,18 @@ def test_page_timeout_interrupts_a_runaway_loop_and_restores_an_outer_timer():
     assert signal.getitimer(signal.ITIMER_REAL)[0] == 0
 
 
+def test_page_timeout_swallowed_inside_the_body_is_raised_on_exit():
+    """pdfminer catches broadly in places; a timeout it swallows must still end the page."""
+    with pytest.raises(errors.ResourceLimitError, match=r"page 4 took longer than 0.02 s"):
+        with page_timeout(0.02, "page 4"):
+            try:
+                while True:
+                    pass
+            except Exception:  # noqa: BLE001  (what a lenient library does)
+                pass
+    assert signal.getitimer(signal.ITIMER_REAL)[0] == 0
+
+
 def test_memory_limit_turns_a_runaway_allocation_into_a_resource_error():
     code = (
         "from pipeline.limits import apply_memory_limit, MiB\n"
