@@ -168,7 +168,7 @@ def rerun(runs: int) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=5, help="runs per measurement (median)")
+    parser.add_argument("--runs", type=int, default=7, help="runs per measurement (median)")
     parser.add_argument("--runs-10x", type=int, default=3, help="runs of the 10x document")
     parser.add_argument("--no-rerun", action="store_true", help="skip (f), the `make run` re-run")
     parser.add_argument("--bare", type=Path, help=argparse.SUPPRESS)  # child mode of (a)
