@@ -10,8 +10,13 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from pipeline.layout.grid import find_tables
-from pipeline.layout.read import read_page
+from pipeline.layout import read
+from pipeline.layout.read import PageWalk, read_chunk, read_page
+from pipeline.limits import DEFAULT_LIMITS
+from pipeline.source import open_pdf
 from tests.truth_tables import SHARED
+
+EXCERPT = SHARED / "jisshi-keikaku-2025-excerpt.pdf"
 
 
 def _grid_pdf(path, style: str) -> None:
@@ -89,3 +94,23 @@ def test_glyphs_match_pdfplumbers_own_chars(name, tmp_path):
                        unicodedata.normalize("NFKC", c["text"])) for c in page.chars]
             assert ours == theirs, f"page {page.page_number}"
             assert ours
+
+
+def test_page_walk_gives_the_asked_pages_and_lets_passed_ones_go():
+    with pdfplumber.open(EXCERPT) as other:  # object numbers are the file's, in any reader
+        contents = {obj.objid for page in other.pages[:3] for obj in page.page_obj.contents}
+    walk = PageWalk(open_pdf(EXCERPT))
+    try:
+        assert [p.number for p in walk.read(0, 2, DEFAULT_LIMITS)] == [1, 2]
+        assert [p.number for p in walk.read(3, 5, DEFAULT_LIMITS)] == [4, 5]  # page 3 skipped
+        assert contents and not contents & set(walk.pdf.doc._cached_objs)  # pdfminer's cache
+    finally:
+        walk.close()
+
+
+def test_a_worker_asked_for_pages_behind_its_walk_starts_a_new_one(monkeypatch):
+    monkeypatch.setattr(read, "apply_memory_limit", lambda _: None)  # not on the test process
+    monkeypatch.setattr(read, "_kept", None)
+    source = open_pdf(EXCERPT)
+    assert [p.number for p in read_chunk(source, 2, 4, DEFAULT_LIMITS)] == [3, 4]
+    assert [p.number for p in read_chunk(source, 0, 2, DEFAULT_LIMITS)] == [1, 2]
