@@ -59,7 +59,10 @@ def extract_pdf(path: Path, *, password: str | None = None, vocab: Vocabulary = 
     """
     source = open_pdf(Path(path), password=password, limits=limits)
     pages = read_pages(source, limits, workers, progress)
-    return extract_pages(source, list(pages) if keep_pages else pages, vocab)
+    try:
+        return extract_pages(source, list(pages) if keep_pages else pages, vocab)
+    finally:  # now, not when collected: on an error, stop the workers and close the PDF
+        pages.close()
 
 
 def extract_pages(source: SourcePdf, pages: Iterable[PageContent],
