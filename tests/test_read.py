@@ -80,7 +80,8 @@ def _turned_and_shifted(src, out) -> None:
     writer.write(out)
 
 
-@pytest.mark.parametrize("name", ["jisshi-keikaku-2025-excerpt.pdf", "turned-and-shifted"])
+@pytest.mark.parametrize("name", ["jisshi-keikaku-2025-excerpt.pdf", "jisshi-keikaku-full-synthetic.pdf",
+                                  "turned-and-shifted"])
 def test_glyphs_match_pdfplumbers_own_chars(name, tmp_path):
     """The page reader skips pdfplumber's char dicts, so its boxes must equal them exactly."""
     path = SHARED / name
@@ -114,3 +115,4 @@ def test_a_worker_asked_for_pages_behind_its_walk_starts_a_new_one(monkeypatch):
     source = open_pdf(EXCERPT)
     assert [p.number for p in read_chunk(source, 2, 4, DEFAULT_LIMITS)] == [3, 4]
     assert [p.number for p in read_chunk(source, 0, 2, DEFAULT_LIMITS)] == [1, 2]
+    read._kept.close()

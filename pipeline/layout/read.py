@@ -3,8 +3,9 @@
 Everything later works on this model, so each page is parsed exactly once and the
 pdfplumber objects can be dropped straight after (memory stays flat on long documents).
 
-pdfminer interprets the page, as it does for pdfplumber, but into :class:`_Device`: its
-page aggregator, except that every glyph becomes a :class:`Char` directly. pdfplumber's
+pdfminer interprets the page, as it does for pdfplumber (its operands cut by qpdf, see
+``content.py``), but into :class:`_Device`: its page aggregator, except that every glyph
+becomes a :class:`Char` directly. pdfplumber's
 ``page.chars`` builds an ``LTChar`` per glyph, tags it with its marked-content id and then
 turns it into a dict of some twenty attributes we never look at, which together cost about
 a third of the whole parse. The box of a glyph is computed exactly as ``LTChar`` computes it
@@ -22,7 +23,6 @@ from pdfminer.converter import PDFPageAggregator
 from pdfminer.layout import LTComponent, LTContainer, LTCurve, LTImage, LTLine, LTRect
 from pdfminer.pdfdocument import PDFDocument
 from pdfminer.pdffont import PDFFont, PDFUnicodeNotDefined
-from pdfminer.pdfinterp import PDFPageInterpreter
 from pdfminer.pdfpage import PDFPage
 from pdfminer.utils import Matrix, apply_matrix_rect
 from pdfplumber.utils.pdfinternals import resolve_all
@@ -30,6 +30,7 @@ from pdfplumber.utils.pdfinternals import resolve_all
 from pipeline.limits import Limits, apply_memory_limit, page_timeout
 from pipeline.source import SourcePdf, pdf_errors
 
+from .content import Interpreter
 from .model import Char, Fill, PageLayout, Segment
 from .pages import PageContent, analyse_page
 
@@ -141,7 +142,7 @@ def read_page(page) -> PageLayout:
         return x + mb_x0, height - y + mb_top
 
     device = _Device(page, layout.chars)
-    PDFPageInterpreter(device.rsrcmgr, device).process_page(page.page_obj)
+    Interpreter(device.rsrcmgr, device).process_page(page.page_obj)
     segments = layout.segments
     rects: list[LTRect] = []
     for obj in _objects(device.get_result()):
@@ -201,7 +202,9 @@ class PageWalk:
         return out
 
     def close(self) -> None:
-        self.pdf.close()
+        """Close the file. (``pdfplumber.PDF.close`` would first make every page, to close
+        each; the walk kept none.)"""
+        self.pdf.stream.close()
 
 
 def _forget(doc: PDFDocument, page_obj: PDFPage) -> None:

@@ -1,0 +1,118 @@
+"""pdfminer's page interpreter, fed by qpdf's content-stream tokenizer (through pikepdf).
+
+Two thirds of reading a page went into pdfminer's tokenizer, which cuts the content stream
+into operands and operators in pure Python, byte by byte. qpdf (C++) cuts the same bytes
+several times faster. Everything else stays pdfminer's: decrypting and decoding the
+stream, fonts, the graphics and text state, what each operator does, Form XObjects. The
+operands are turned into exactly the values pdfminer's own parser gives (int, float, bytes,
+names as ``PSLiteral``, lists, dicts), so its operators cannot tell the difference;
+``tests/test_read.py`` checks every glyph against pdfplumber's own.
+
+A stream qpdf cannot tokenize cleanly (any warning: damaged streams keep pdfminer's own
+way of coping), or one with an inline image (qpdf spells out the image's abbreviated keys,
+which pdfminer reads as written), goes through pdfminer's own parser.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import ClassVar
+
+import pikepdf
+from pdfminer import settings
+from pdfminer.pdfinterp import PDFInterpreterError, PDFPageInterpreter
+from pdfminer.pdftypes import PDFStream, stream_value
+from pdfminer.psparser import LIT
+
+from pipeline.errors import PlanExtractError
+
+#: An operator's name and its operands, as pdfminer's parser gives them.
+Operation = tuple[str, list]
+
+
+class Interpreter(PDFPageInterpreter):
+    """``PDFPageInterpreter`` whose ``execute`` takes its operations from qpdf."""
+
+    #: operator name → (method name, operand count), or None for an unknown operator
+    _methods: ClassVar[dict[str, tuple[str, int] | None]] = {}
+
+    def execute(self, streams: Sequence[object]) -> None:
+        try:
+            operations = _operations(self._runnable(streams))
+        except (PlanExtractError, MemoryError):  # a page timeout, or out of memory
+            raise
+        except Exception:  # noqa: BLE001  (anything qpdf or the conversion refuses)
+            super().execute(streams)
+            return
+        for name, operands in operations:
+            self.argstack.extend(operands)
+            method = self._method(name)
+            if method is None:
+                if settings.STRICT:
+                    raise PDFInterpreterError(f"Unknown operator: {name!r}")
+                continue
+            func, nargs = getattr(self, method[0]), method[1]
+            if nargs:  # as pdfminer: too few operands, and the operator is skipped
+                args = self.pop(nargs)
+                if len(args) == nargs:
+                    func(*args)
+            else:
+                func()
+
+    def _runnable(self, streams: Sequence[object]) -> list[PDFStream]:
+        """The streams pdfminer's ``execute`` would run: not inline, not already running
+        higher up (a Form XObject that draws itself is refused, not recursed into)."""
+        self.stream_ids.clear()
+        runnable = []
+        for obj in streams:
+            stream = stream_value(obj)
+            if stream.objid is None or stream.objid in self.parent_stream_ids:
+                raise ValueError("left to pdfminer, which skips it with a warning")
+            runnable.append(stream)
+            self.stream_ids.add(stream.objid)
+        return runnable
+
+    @classmethod
+    def _method(cls, name: str) -> tuple[str, int] | None:
+        if name not in cls._methods:
+            method = "do_" + name.replace("*", "_a").replace('"', "_w").replace("'", "_q")
+            func = getattr(cls, method, None)
+            cls._methods[name] = None if func is None else (method, func.__code__.co_argcount - 1)
+        return cls._methods[name]
+
+
+def _operations(streams: list[PDFStream]) -> list[Operation]:
+    """Every operation of the streams, in order (a page's streams read as one, as the PDF
+    specification has it)."""
+    data = b"\n".join(stream.get_data() for stream in streams)
+    scratch = pikepdf.new()  # per call: qpdf keeps every stream made in a document
+    with warnings.catch_warnings():
+        # qpdf's complaints about the stream become an exception (only pikepdf's own)
+        warnings.filterwarnings("error", category=UserWarning, module="pikepdf")
+        parsed = pikepdf.parse_content_stream(pikepdf.Stream(scratch, data))
+    out = []
+    for operands, operator in parsed:
+        name = str(operator)
+        if name == "INLINE IMAGE":
+            raise ValueError("inline image: left to pdfminer")
+        out.append((name, [_value(o) for o in operands]))
+    return out
+
+
+def _value(o: object) -> object:
+    """A qpdf operand as the value pdfminer's parser makes of the same bytes."""
+    if isinstance(o, (int, bool)) or o is None:  # bool is an int
+        return o
+    if isinstance(o, Decimal):
+        return float(o)  # a real: pdfminer's float() of the same digits
+    if isinstance(o, pikepdf.Name):
+        return LIT(str(o)[1:])
+    if isinstance(o, pikepdf.String):
+        return bytes(o)
+    if isinstance(o, pikepdf.Array):
+        return [_value(v) for v in o]
+    if isinstance(o, pikepdf.Dictionary):
+        return {str(k)[1:]: _value(v) for k, v in o.items()}
+    raise TypeError(f"unexpected operand {o!r}")

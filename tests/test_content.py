@@ -1,0 +1,102 @@
+"""qpdf cuts the content stream, pdfminer interprets it: the operations must be the ones
+pdfminer's own parser makes of the same bytes, and a page must read the same either way."""
+
+from __future__ import annotations
+
+import pdfplumber
+import pytest
+from pdfminer.pdfinterp import PDFContentParser, PDFPageInterpreter
+from pdfminer.pdftypes import PDFStream
+from pdfminer.psparser import PSEOF, PSKeyword, keyword_name
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+from pipeline.layout import content
+from pipeline.layout.read import read_page
+from tests.truth_tables import SHARED
+
+STREAM = (
+    b"0.1 w q 1 0 0 1 -2.5 .5 cm 0 0 0 rg BT /F1 10 Tf 12.25 -3 Td (a\\(b\\) \\101\\n) Tj "
+    b"<3042 30> Tj [<0102>-10.5 (x)] TJ 2 Tz 1 0 0 1 10 20 Tm (q) ' 1 2 (w) \" ET Q "
+    b"/Span <</ActualText (z) /MCID 3 /Flag true /List [1 2.0 /N#20a]>> BDC EMC "
+    b"/OC /oc1 BMC EMC 0.5 0.25 1 RG 10 10 50 20 re f* 1 0 0 rg 3 sh Q"
+)
+
+
+def _pdfminer_operations(data: bytes) -> list[tuple[str, list]]:
+    """What pdfminer's own parser makes of ``data``, grouped as operator and operands."""
+    stream = PDFStream({}, data)
+    stream.objid = 1
+    parser, out, operands = PDFContentParser([stream]), [], []
+    while True:
+        try:
+            _, obj = parser.nextobject()
+        except PSEOF:
+            return out
+        if isinstance(obj, PSKeyword):
+            out.append((keyword_name(obj), operands))
+            operands = []
+        else:
+            operands.append(obj)
+
+
+def test_operations_are_the_ones_pdfminer_parses():
+    stream = PDFStream({}, STREAM)
+    ours = content._operations([stream])
+    assert ours == _pdfminer_operations(STREAM)
+    assert [type(v) for _, ops in ours for v in ops][:3] == [float, int, int]
+
+
+def test_a_stream_qpdf_complains_about_is_left_to_pdfminer():
+    with pytest.raises(UserWarning):  # qpdf warns (unterminated string); here it is an error
+        content._operations([PDFStream({}, b"BT (unterminated Tj ET")])
+
+
+def _drawn_with_form_and_inline_image(path) -> None:
+    """Text inside a Form XObject, and an inline image, beside ordinary text."""
+    from PIL import Image
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.beginForm("stamp")
+    c.setFont("Helvetica", 12)
+    c.drawString(10, 10, "in a form")
+    c.endForm()
+    c.doForm("stamp")
+    c.drawInlineImage(Image.new("L", (4, 4), 128), 100, 100, 20, 20)
+    c.setFont("Helvetica", 9)
+    c.drawString(100, 700, "plain text")
+    c.showPage()
+    c.save()
+
+
+def test_forms_and_inline_images_read_as_pdfplumber_reads_them(tmp_path):
+    path = tmp_path / "f.pdf"
+    _drawn_with_form_and_inline_image(path)
+    with pdfplumber.open(path) as pdf:
+        page = pdf.pages[0]
+        layout = read_page(page)
+        assert [c.text for c in layout.chars] == [c["text"] for c in page.chars]
+        assert [(c.x0, c.top) for c in layout.chars] == [(c["x0"], c["top"]) for c in page.chars]
+        assert layout.images == len(page.images) == 1
+
+
+def test_a_page_reads_the_same_through_pdfminers_parser(monkeypatch):
+    by_pdfminer = []  # streams tokenized by pdfminer's own parser
+    execute = PDFPageInterpreter.execute
+    monkeypatch.setattr(PDFPageInterpreter, "execute",
+                        lambda self, streams: by_pdfminer.append(streams) or execute(self, streams))
+    with pdfplumber.open(SHARED / "jisshi-keikaku-2025-excerpt.pdf") as pdf:
+        fast = read_page(pdf.pages[1])
+    assert not by_pdfminer
+    monkeypatch.setattr(content, "_operations", _refuse)
+    with pdfplumber.open(SHARED / "jisshi-keikaku-2025-excerpt.pdf") as pdf:
+        slow = read_page(pdf.pages[1])
+    assert by_pdfminer and fast.chars and fast == slow
+
+
+def _refuse(streams):
+    raise ValueError("as if qpdf could not tokenize it")
+
+
+def test_streams_of_a_page_are_read_as_one():
+    first, second = PDFStream({}, b"BT /F1 10 Tf"), PDFStream({}, b"(x) Tj ET")
+    assert [name for name, _ in content._operations([first, second])] == ["BT", "Tf", "Tj", "ET"]
