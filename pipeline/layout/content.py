@@ -5,8 +5,9 @@ into operands and operators in pure Python, byte by byte. qpdf (C++) cuts the sa
 several times faster. Everything else stays pdfminer's: decrypting and decoding the
 stream, fonts, the graphics and text state, what each operator does, Form XObjects. The
 operands are turned into exactly the values pdfminer's own parser gives (int, float, bytes,
-names as ``PSLiteral``, lists, dicts), so its operators cannot tell the difference;
-``tests/test_read.py`` checks every glyph against pdfplumber's own.
+names as ``PSLiteral``, lists, dicts), so its operators cannot tell the difference:
+``tests/test_content.py`` compares the operations with pdfminer's parser, and
+``tests/test_read.py`` every glyph with pdfplumber's own.
 
 A stream qpdf cannot tokenize cleanly (any warning: damaged streams keep pdfminer's own
 way of coping), or one with an inline image (qpdf spells out the image's abbreviated keys,
