@@ -10,8 +10,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from pipeline.layout.grid import find_tables
-from pipeline.layout import read
-from pipeline.layout.read import PageWalk, read_chunk, read_page
+from pipeline.layout import walk
+from pipeline.layout.read import read_page
+from pipeline.layout.walk import PageWalk, read_chunk
 from pipeline.limits import DEFAULT_LIMITS
 from pipeline.source import open_pdf
 from tests.truth_tables import SHARED
@@ -100,19 +101,19 @@ def test_glyphs_match_pdfplumbers_own_chars(name, tmp_path):
 def test_page_walk_gives_the_asked_pages_and_lets_passed_ones_go():
     with pdfplumber.open(EXCERPT) as other:  # object numbers are the file's, in any reader
         contents = {obj.objid for page in other.pages[:3] for obj in page.page_obj.contents}
-    walk = PageWalk(open_pdf(EXCERPT))
+    walker = PageWalk(open_pdf(EXCERPT))
     try:
-        assert [p.number for p in walk.read(0, 2, DEFAULT_LIMITS)] == [1, 2]
-        assert [p.number for p in walk.read(3, 5, DEFAULT_LIMITS)] == [4, 5]  # page 3 skipped
-        assert contents and not contents & set(walk.pdf.doc._cached_objs)  # pdfminer's cache
+        assert [p.number for p in walker.read(0, 2, DEFAULT_LIMITS)] == [1, 2]
+        assert [p.number for p in walker.read(3, 5, DEFAULT_LIMITS)] == [4, 5]  # page 3 skipped
+        assert contents and not contents & set(walker.pdf.doc._cached_objs)  # pdfminer's cache
     finally:
-        walk.close()
+        walker.close()
 
 
 def test_a_worker_asked_for_pages_behind_its_walk_starts_a_new_one(monkeypatch):
-    monkeypatch.setattr(read, "apply_memory_limit", lambda _: None)  # not on the test process
-    monkeypatch.setattr(read, "_kept", None)
+    monkeypatch.setattr(walk, "apply_memory_limit", lambda _: None)  # not on the test process
+    monkeypatch.setattr(walk, "_kept", None)
     source = open_pdf(EXCERPT)
     assert [p.number for p in read_chunk(source, 2, 4, DEFAULT_LIMITS)] == [3, 4]
     assert [p.number for p in read_chunk(source, 0, 2, DEFAULT_LIMITS)] == [1, 2]
-    read._kept.close()
+    walk._kept.close()

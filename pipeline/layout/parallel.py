@@ -24,7 +24,7 @@ from pipeline.progress import Progress
 from pipeline.source import SourcePdf, pdf_errors
 
 from .pages import PageContent
-from .read import PageWalk, read_chunk
+from .walk import PageWalk, read_chunk
 
 #: Pages per worker task: small tasks balance the two cores to the end and keep few pages
 #: waiting in memory for the readers; the worker keeps the PDF open between its tasks.

@@ -1,14 +1,13 @@
 """Read a pdfplumber page once into a :class:`PageLayout` of plain data.
 
 Everything later works on this model, so each page is parsed exactly once and the
-pdfplumber objects can be dropped straight after (memory stays flat on long documents).
+pdfplumber objects can be dropped straight after (``walk.py`` goes through a document so).
 
 pdfminer interprets the page, as it does for pdfplumber (its operands cut by qpdf, see
 ``content.py``), but into :class:`_Device`: its page aggregator, except that every glyph
-becomes a :class:`Char` directly. pdfplumber's
-``page.chars`` builds an ``LTChar`` per glyph, tags it with its marked-content id and then
-turns it into a dict of some twenty attributes we never look at, which together cost about
-a third of the whole parse. The box of a glyph is computed exactly as ``LTChar`` computes it
+becomes a :class:`Char` directly. pdfplumber's ``page.chars`` builds an ``LTChar`` per
+glyph, tags it with its marked-content id and then turns it into a dict of some twenty
+attributes we never look at, which together cost about a third of the whole parse. The box of a glyph is computed exactly as ``LTChar`` computes it
 and converted exactly as pdfplumber converts it (top-left origin, MediaBox offset), so the
 result is the same as reading its dicts.
 """
@@ -18,21 +17,14 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 
-import pdfplumber
 from pdfminer.converter import PDFPageAggregator
 from pdfminer.layout import LTComponent, LTContainer, LTCurve, LTImage, LTLine, LTRect
-from pdfminer.pdfdocument import PDFDocument
 from pdfminer.pdffont import PDFFont, PDFUnicodeNotDefined
-from pdfminer.pdfpage import PDFPage
 from pdfminer.utils import Matrix, apply_matrix_rect
 from pdfplumber.utils.pdfinternals import resolve_all
 
-from pipeline.limits import Limits, apply_memory_limit, page_timeout
-from pipeline.source import SourcePdf, pdf_errors
-
 from .content import Interpreter
 from .model import Char, Fill, PageLayout, Segment
-from .pages import PageContent, analyse_page
 
 #: A filled rectangle thinner than this is a drawn line, not a cell background.
 THIN = 2.0
@@ -169,66 +161,3 @@ def read_page(page) -> PageLayout:
         if r.fill and not _is_white(_color(resolve_all(r.non_stroking_color))):
             layout.fills.append(Fill(x0, top, x1, bottom))
     return layout
-
-
-class PageWalk:
-    """The pages of an open PDF, walked once in page order and let go of once read.
-
-    ``pdfplumber.PDF.pages`` keeps every page, and with it each page's content stream,
-    decoded on reading (some 16 KB a page here), until the PDF is closed: memory would grow
-    with the document. Here a page is made only when its turn comes, and once passed its
-    objects also leave pdfminer's object cache (fonts and shared resources stay).
-    """
-
-    def __init__(self, source: SourcePdf) -> None:
-        self.source = source
-        self.pdf = source.plumber()
-        self._tree = enumerate(PDFPage.create_pages(self.pdf.doc))
-        self.position = 0  # index of the next page the walk can give
-
-    def read(self, first: int, last: int, limits: Limits) -> list[PageContent]:
-        """Pages ``first``..``last``-1 (0-based, not before ``position``) analysed."""
-        out = []
-        for index, page_obj in self._tree:
-            if index >= first:
-                page = pdfplumber.page.Page(self.pdf, page_obj, page_number=index + 1,
-                                            initial_doctop=0)
-                with page_timeout(limits.page_seconds, f"page {page.page_number}"):
-                    out.append(analyse_page(read_page(page)))
-            _forget(self.pdf.doc, page_obj)  # read now, or by another worker
-            if index + 1 >= last:
-                break
-        self.position = last
-        return out
-
-    def close(self) -> None:
-        """Close the file. (``pdfplumber.PDF.close`` would first make every page, to close
-        each; the walk kept none.)"""
-        self.pdf.stream.close()
-
-
-def _forget(doc: PDFDocument, page_obj: PDFPage) -> None:
-    """Drop a page's own objects (its dictionary and content streams) from pdfminer's cache
-    of resolved objects; what pages share (fonts, resources) stays."""
-    cache = getattr(doc, "_cached_objs", None)  # private: if it is gone, so is the problem
-    if isinstance(cache, dict):
-        for obj in (page_obj, *page_obj.contents):
-            cache.pop(getattr(obj, "pageid", getattr(obj, "objid", None)), None)
-
-
-#: In a worker process: the walk it keeps open between chunks (chunks come in page order),
-#: so fonts and the page tree are read once per worker rather than once per chunk.
-_kept: PageWalk | None = None
-
-
-def read_chunk(source: SourcePdf, first: int, last: int, limits: Limits) -> list[PageContent]:
-    """Worker-process entry point: pages ``first``..``last``-1 of ``source`` analysed (this
-    module imports no pandas)."""
-    global _kept
-    with pdf_errors(str(source.path)):
-        if _kept is None or _kept.source != source or _kept.position > first:
-            apply_memory_limit(limits.memory_bytes)
-            if _kept is not None:
-                _kept.close()
-            _kept = PageWalk(source)
-        return _kept.read(first, last, limits)
