@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pdfplumber
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pdfminer.pdfinterp import PDFContentParser, PDFPageInterpreter
 from pdfminer.pdftypes import PDFStream
 from pdfminer.psparser import PSEOF, PSKeyword, keyword_name
@@ -45,6 +47,58 @@ def test_operations_are_the_ones_pdfminer_parses():
     ours = content._operations([stream])
     assert ours == _pdfminer_operations(STREAM)
     assert [type(v) for _, ops in ours for v in ops][:3] == [float, int, int]
+
+
+# Content streams from random operands: numbers, names (with #xx), literal strings (escapes,
+# raw CR and LF, line continuations, bad escapes), hex strings (odd ones too), booleans,
+# arrays and dictionaries, with different line ends between the operations.
+_NUMBER = st.one_of(st.integers(-10**6, 10**6).map(lambda i: str(i).encode()),
+                    st.decimals(-10**5, 10**5, places=4, allow_nan=False,
+                                allow_infinity=False).map(lambda d: str(d).encode()),
+                    st.sampled_from([b".5", b"-.25", b"4.", b"+3", b"-0", b"12345678901"]))
+_NAME = st.one_of(st.text("abcXYZ019_-.", min_size=1, max_size=6).map(lambda t: b"/" + t.encode()),
+                  st.sampled_from([b"/A#20B", b"/#41", b"/a#2Fb"]))
+_STRING = st.one_of(
+    st.binary(max_size=8).map(lambda b: b"(" + b.replace(b"\\", b"\\\\").replace(b"(", b"\\(")
+                              .replace(b")", b"\\)") + b")"),
+    st.binary(max_size=8).map(lambda b: b"<" + b.hex().encode() + b">"),
+    st.sampled_from([b"(a\rb)", b"(a\r\nb)", b"(a\\\r\nb)", b"(\\1\\12x)", b"(\\8)", b"(\\101)",
+                     b"(nested (ok))", b"(\\t\\r\\b\\f)", b"<123>", b"<a b c>", b"<12 34>", b"<>"]))
+_OPERAND = st.recursive(
+    st.one_of(_NUMBER, _NAME, _STRING, st.sampled_from([b"true", b"false"])),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4).map(lambda xs: b"[" + b" ".join(xs) + b"]"),
+        st.lists(st.tuples(_NAME, inner), max_size=3).map(
+            lambda kv: b"<<" + b" ".join(k + b" " + v for k, v in kv) + b">>")),
+    max_leaves=6)
+_OPERATION = st.tuples(st.lists(_OPERAND, max_size=4),
+                       st.sampled_from([b"Tj", b"TJ", b"Td", b"q", b"cm", b"BDC", b"'", b'"', b"T*"]))
+_STREAM = st.tuples(st.lists(_OPERATION.map(lambda t: b" ".join([*t[0], t[1]])), min_size=1,
+                             max_size=8),
+                    st.sampled_from([b"\n", b"\r\n", b"\r", b" "])).map(lambda t: t[1].join(t[0]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_STREAM)
+def test_qpdf_gives_what_pdfminer_parses_or_leaves_it_to_pdfminer(data):
+    try:
+        theirs = _pdfminer_operations(data)
+    except Exception:  # noqa: BLE001  (pdfminer refuses some bytes qpdf reads, e.g. (\777))
+        return
+    try:
+        ours = content._operations([PDFStream({}, data)])
+    except Exception:  # noqa: BLE001  (left to pdfminer: the page reads as pdfminer reads it)
+        return
+    assert ours == theirs
+
+
+def test_bytes_the_parsers_read_apart_are_left_to_pdfminer():
+    for data in (b"<123> Tj", b"(\\8) Tj", b"(\\\\\\8) Tj", b"(a\rb) Tj"):
+        with pytest.raises(ValueError, match="left to pdfminer"):
+            content._operations([PDFStream({}, data)])
+    # an escaped backslash before any character, and CR line ends, are read alike
+    for data in (b"(\\\\^) Tj", b"(ab) Tj\r\n(cd) Tj"):
+        assert content._operations([PDFStream({}, data)]) == _pdfminer_operations(data)
 
 
 def test_a_stream_qpdf_complains_about_is_left_to_pdfminer():

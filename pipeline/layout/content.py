@@ -9,15 +9,20 @@ names as ``PSLiteral``, lists, dicts), so its operators cannot tell the differen
 ``tests/test_content.py`` compares the operations with pdfminer's parser, and
 ``tests/test_read.py`` every glyph with pdfplumber's own.
 
-A stream qpdf cannot tokenize cleanly (any warning: damaged streams keep pdfminer's own
-way of coping), or one with an inline image (qpdf spells out the image's abbreviated keys,
-which pdfminer reads as written), goes through pdfminer's own parser.
+A stream goes through pdfminer's own parser instead when qpdf cannot tokenize it cleanly
+(any warning: damaged streams keep pdfminer's way of coping), when it has an inline image
+(qpdf spells out the image's abbreviated keys, which pdfminer reads as written), and where
+the two read the same bytes differently (qpdf as the specification says): a hex string
+with an odd number of digits (qpdf pads the last digit with 0), a backslash before a
+character that is no escape (qpdf keeps the character, pdfminer drops it) and a raw CR in a
+literal string (qpdf reads it as LF, pdfminer keeps it).
 """
 
 from __future__ import annotations
 
+import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import ClassVar
 
@@ -31,6 +36,11 @@ from pipeline.errors import PlanExtractError
 
 #: An operator's name and its operands, as pdfminer's parser gives them.
 Operation = tuple[str, list]
+
+#: Bytes the two tokenizers read differently: a hex string with an odd number of digits,
+#: a backslash (not itself escaped) before a character that is no escape.
+_READ_APART = re.compile(rb"<\s*[0-9A-Fa-f](?:\s*[0-9A-Fa-f]\s*[0-9A-Fa-f])*\s*>"
+                         rb"|(?<!\\)(?:\\\\)*\\[^nrtbf()\\0-7\r\n]")
 
 
 class Interpreter(PDFPageInterpreter):
@@ -88,6 +98,8 @@ def _operations(streams: list[PDFStream]) -> list[Operation]:
     """Every operation of the streams, in order (a page's streams read as one, as the PDF
     specification has it)."""
     data = b"\n".join(stream.get_data() for stream in streams)
+    if _READ_APART.search(data):
+        raise ValueError("bytes qpdf reads differently: left to pdfminer")
     scratch = pikepdf.new()  # per call: qpdf keeps every stream made in a document
     with warnings.catch_warnings():
         # qpdf's complaints about the stream become an exception (only pikepdf's own)
@@ -99,7 +111,20 @@ def _operations(streams: list[PDFStream]) -> list[Operation]:
         if name == "INLINE IMAGE":
             raise ValueError("inline image: left to pdfminer")
         out.append((name, [_value(o) for o in operands]))
+    if b"\r" in data and any(b"\n" in v for v in _strings(ops for _, ops in out)):
+        raise ValueError("an LF in a string may have been a raw CR: left to pdfminer")
     return out
+
+
+def _strings(values: Iterable) -> Iterable[bytes]:
+    """The strings among operands, also inside arrays and dictionaries."""
+    for v in values:
+        if isinstance(v, bytes):
+            yield v
+        elif isinstance(v, list):
+            yield from _strings(v)
+        elif isinstance(v, dict):
+            yield from _strings(v.values())
 
 
 def _value(o: object) -> object:
