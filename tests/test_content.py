@@ -49,9 +49,10 @@ def test_operations_are_the_ones_pdfminer_parses():
     assert [type(v) for _, ops in ours for v in ops][:3] == [float, int, int]
 
 
-# Content streams from random operands: numbers, names (with #xx), literal strings (escapes,
-# raw CR and LF, line continuations, bad escapes), hex strings (odd ones too), booleans,
-# arrays and dictionaries, with different line ends between the operations.
+# Content streams from random operands: numbers (malformed ones too), names (with #xx),
+# literal strings (escapes, raw CR and LF, line continuations, bad escapes), hex strings (odd
+# ones too), booleans, null, comments, arrays and dictionaries, with different line ends
+# between the operations.
 _NUMBER = st.one_of(st.integers(-10**6, 10**6).map(lambda i: str(i).encode()),
                     st.decimals(-10**5, 10**5, places=4, allow_nan=False,
                                 allow_infinity=False).map(lambda d: str(d).encode()),
@@ -65,7 +66,8 @@ _STRING = st.one_of(
     st.sampled_from([b"(a\rb)", b"(a\r\nb)", b"(a\\\r\nb)", b"(\\1\\12x)", b"(\\8)", b"(\\101)",
                      b"(nested (ok))", b"(\\t\\r\\b\\f)", b"<123>", b"<a b c>", b"<12 34>", b"<>"]))
 _OPERAND = st.recursive(
-    st.one_of(_NUMBER, _NAME, _STRING, st.sampled_from([b"true", b"false"])),
+    st.one_of(_NUMBER, _NAME, _STRING,
+              st.sampled_from([b"true", b"false", b"null", b"%comment\n", b"1.2.3", b"1e5"])),
     lambda inner: st.one_of(
         st.lists(inner, max_size=4).map(lambda xs: b"[" + b" ".join(xs) + b"]"),
         st.lists(st.tuples(_NAME, inner), max_size=3).map(
@@ -93,7 +95,7 @@ def test_qpdf_gives_what_pdfminer_parses_or_leaves_it_to_pdfminer(data):
 
 
 def test_bytes_the_parsers_read_apart_are_left_to_pdfminer():
-    for data in (b"<123> Tj", b"(\\8) Tj", b"(\\\\\\8) Tj", b"(a\rb) Tj"):
+    for data in (b"<123> Tj", b"(\\8) Tj", b"(\\\\\\8) Tj", b"(a\rb) Tj", b"[1 null] 0 d", b"1.2.3 w"):
         with pytest.raises(ValueError, match="left to pdfminer"):
             content._operations([PDFStream({}, data)])
     # an escaped backslash before any character, and CR line ends, are read alike

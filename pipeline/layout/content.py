@@ -12,10 +12,12 @@ names as ``PSLiteral``, lists, dicts), so its operators cannot tell the differen
 A stream goes through pdfminer's own parser instead when qpdf cannot tokenize it cleanly
 (any warning: damaged streams keep pdfminer's way of coping), when it has an inline image
 (qpdf spells out the image's abbreviated keys, which pdfminer reads as written), and where
-the two read the same bytes differently (qpdf as the specification says): a hex string
-with an odd number of digits (qpdf pads the last digit with 0), a backslash before a
-character that is no escape (qpdf keeps the character, pdfminer drops it) and a raw CR in a
-literal string (qpdf reads it as LF, pdfminer keeps it).
+the two read the same bytes differently, qpdf as the specification says: a hex string with
+an odd number of digits (qpdf pads the last digit with 0), a backslash before a character
+that is no escape (qpdf keeps the character, pdfminer drops it), a raw CR in a literal
+string (qpdf reads it as LF, pdfminer keeps it), ``null`` (an operand for qpdf, a keyword
+for pdfminer) and a token no operator is named (such as ``1.2.3``, which pdfminer reads as
+two numbers).
 """
 
 from __future__ import annotations
@@ -27,8 +29,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 import pikepdf
-from pdfminer import settings
-from pdfminer.pdfinterp import PDFInterpreterError, PDFPageInterpreter
+from pdfminer.pdfinterp import PDFPageInterpreter
 from pdfminer.pdftypes import PDFStream, stream_value
 from pdfminer.psparser import LIT
 
@@ -59,12 +60,8 @@ class Interpreter(PDFPageInterpreter):
             return
         for name, operands in operations:
             self.argstack.extend(operands)
-            method = self._method(name)
-            if method is None:
-                if settings.STRICT:
-                    raise PDFInterpreterError(f"Unknown operator: {name!r}")
-                continue
-            func, nargs = getattr(self, method[0]), method[1]
+            method, nargs = self.method(name)  # known: _operations checked
+            func = getattr(self, method)
             if nargs:  # as pdfminer: too few operands, and the operator is skipped
                 args = self.pop(nargs)
                 if len(args) == nargs:
@@ -86,7 +83,8 @@ class Interpreter(PDFPageInterpreter):
         return runnable
 
     @classmethod
-    def _method(cls, name: str) -> tuple[str, int] | None:
+    def method(cls, name: str) -> tuple[str, int] | None:
+        """The ``do_*`` method an operator runs and how many operands it takes."""
         if name not in cls._methods:
             method = "do_" + name.replace("*", "_a").replace('"', "_w").replace("'", "_q")
             func = getattr(cls, method, None)
@@ -98,7 +96,7 @@ def _operations(streams: list[PDFStream]) -> list[Operation]:
     """Every operation of the streams, in order (a page's streams read as one, as the PDF
     specification has it)."""
     data = b"\n".join(stream.get_data() for stream in streams)
-    if _READ_APART.search(data):
+    if _READ_APART.search(data) or b"null" in data:
         raise ValueError("bytes qpdf reads differently: left to pdfminer")
     scratch = pikepdf.new()  # per call: qpdf keeps every stream made in a document
     with warnings.catch_warnings():
@@ -110,6 +108,8 @@ def _operations(streams: list[PDFStream]) -> list[Operation]:
         name = str(operator)
         if name == "INLINE IMAGE":
             raise ValueError("inline image: left to pdfminer")
+        if Interpreter.method(name) is None:
+            raise ValueError(f"no operator {name!r}: left to pdfminer")
         out.append((name, [_value(o) for o in operands]))
     if b"\r" in data and any(b"\n" in v for v in _strings(ops for _, ops in out)):
         raise ValueError("an LF in a string may have been a raw CR: left to pdfminer")
