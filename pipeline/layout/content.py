@@ -16,8 +16,9 @@ the two read the same bytes differently, qpdf as the specification says: a hex s
 an odd number of digits (qpdf pads the last digit with 0), a backslash before a character
 that is no escape (qpdf keeps the character, pdfminer drops it), a raw CR in a literal
 string (qpdf reads it as LF, pdfminer keeps it), ``null`` (an operand for qpdf, a keyword
-for pdfminer) and a token no operator is named (such as ``1.2.3``, which pdfminer reads as
-two numbers).
+for pdfminer), a raw NUL byte (white space for qpdf, part of a token for pdfminer), a bad
+token (qpdf makes it null) and a token no operator is named (such as ``1.2.3``, which
+pdfminer reads as two numbers).
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def _operations(streams: list[PDFStream]) -> list[Operation]:
     """Every operation of the streams, in order (a page's streams read as one, as the PDF
     specification has it)."""
     data = b"\n".join(stream.get_data() for stream in streams)
-    if _READ_APART.search(data) or b"null" in data:
+    if _READ_APART.search(data) or b"null" in data or b"\x00" in data:
         raise ValueError("bytes qpdf reads differently: left to pdfminer")
     scratch = pikepdf.new()  # per call: qpdf keeps every stream made in a document
     with warnings.catch_warnings():
@@ -129,7 +130,7 @@ def _strings(values: Iterable) -> Iterable[bytes]:
 
 def _value(o: object) -> object:
     """A qpdf operand as the value pdfminer's parser makes of the same bytes."""
-    if isinstance(o, (int, bool)) or o is None:  # bool is an int
+    if isinstance(o, (int, bool)):  # bool is an int
         return o
     if isinstance(o, Decimal):
         return float(o)  # a real: pdfminer's float() of the same digits
@@ -141,4 +142,5 @@ def _value(o: object) -> object:
         return [_value(v) for v in o]
     if isinstance(o, pikepdf.Dictionary):
         return {str(k)[1:]: _value(v) for k, v in o.items()}
-    raise TypeError(f"unexpected operand {o!r}")
+    # None is qpdf's stand-in for a bad token (``null`` itself never gets this far)
+    raise ValueError(f"operand {o!r}: left to pdfminer")
