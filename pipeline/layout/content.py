@@ -9,16 +9,19 @@ names as ``PSLiteral``, lists, dicts), so its operators cannot tell the differen
 ``tests/test_content.py`` compares the operations with pdfminer's parser, and
 ``tests/test_read.py`` every glyph with pdfplumber's own.
 
-A stream goes through pdfminer's own parser instead when qpdf cannot tokenize it cleanly
-(any warning: damaged streams keep pdfminer's way of coping), when it has an inline image
-(qpdf spells out the image's abbreviated keys, which pdfminer reads as written), and where
-the two read the same bytes differently, qpdf as the specification says: a hex string with
-an odd number of digits (qpdf pads the last digit with 0), a backslash before a character
-that is no escape (qpdf keeps the character, pdfminer drops it), a raw CR in a literal
-string (qpdf reads it as LF, pdfminer keeps it), ``null`` (an operand for qpdf, a keyword
-for pdfminer), a raw NUL byte (white space for qpdf, part of a token for pdfminer), a bad
-token (qpdf makes it null) and a token no operator is named (such as ``1.2.3``, which
-pdfminer reads as two numbers).
+A stream goes through pdfminer's own parser instead when
+
+- qpdf cannot tokenize it cleanly (any warning: a damaged stream keeps pdfminer's way of
+  coping with it);
+- it has an inline image (qpdf spells out the image's abbreviated keys, which pdfminer
+  reads as written);
+- the two would read its bytes differently, qpdf as the specification says: a hex string
+  with an odd number of digits (qpdf pads the last digit with 0), a backslash before a
+  character that is no escape (qpdf keeps the character, pdfminer drops it), a raw CR in a
+  literal string (qpdf reads it as LF), ``null`` (an operand for qpdf, a keyword for
+  pdfminer), a raw NUL byte (white space for qpdf, part of a token for pdfminer), a bad
+  token (qpdf makes it null), a token no operator is named (``1.2.3``: two numbers for
+  pdfminer).
 """
 
 from __future__ import annotations
