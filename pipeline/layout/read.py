@@ -92,6 +92,16 @@ class _Device(PDFPageAggregator):
         # One string object per distinct glyph text on the page (pickling keeps the sharing).
         self.one_text = {}.setdefault
 
+    def box(self, x0: float, y0: float, x1: float, y1: float) -> tuple[float, float, float, float]:
+        """pdfplumber's x0, top, x1, bottom of a box in pdfminer's page space."""
+        if self.mb_x0 != 0:
+            x0, x1 = x0 + self.mb_x0, x1 + self.mb_x0
+        return x0, self.height - y1 + self.mb_top, x1, self.height - y0 + self.mb_top
+
+    def point(self, x: float, y: float) -> tuple[float, float]:
+        """pdfplumber's x, top of a point in pdfminer's page space."""
+        return x + self.mb_x0, self.height - y + self.mb_top
+
     def render_char(self, matrix: Matrix, font: PDFFont, fontsize: float, scaling: float,
                     rise: float, cid: int, ncs, graphicstate) -> float:
         """Add the glyph; return its advance (what pdfminer's own ``render_char`` does)."""
@@ -110,9 +120,7 @@ class _Device(PDFPageAggregator):
             descent = font.get_descent() * fontsize
             x0, y0, x1, y1 = apply_matrix_rect(matrix, (0, descent + rise, adv, descent + rise + fontsize))
             size = y1 - y0
-        if self.mb_x0 != 0:
-            x0, x1 = x0 + self.mb_x0, x1 + self.mb_x0
-        top, bottom = self.height - y1 + self.mb_top, self.height - y0 + self.mb_top
+        x0, top, x1, bottom = self.box(x0, y0, x1, y1)
         text = unicodedata.normalize("NFKC", text)
         self.chars.append(Char(x0, top, x1, bottom, text=self.one_text(text, text),
                                size=float(size or bottom - top), index=len(self.chars)))
@@ -121,20 +129,13 @@ class _Device(PDFPageAggregator):
 
 def read_page(page) -> PageLayout:
     """Characters (NFKC), ruling segments and filled rectangles of one pdfplumber page."""
-    height = float(page.height)
-    layout = PageLayout(number=page.page_number, width=float(page.width), height=height)
-    mb_x0, mb_top = page.mediabox[:2]
-
-    def box(obj: LTComponent) -> tuple[float, float, float, float]:
-        """pdfplumber's x0, top, x1, bottom of a pdfminer object."""
-        x0, x1 = (obj.x0 + mb_x0, obj.x1 + mb_x0) if mb_x0 != 0 else (obj.x0, obj.x1)
-        return x0, height - obj.y1 + mb_top, x1, height - obj.y0 + mb_top
-
-    def point(x: float, y: float) -> tuple[float, float]:
-        return x + mb_x0, height - y + mb_top
-
+    layout = PageLayout(number=page.page_number, width=float(page.width), height=float(page.height))
     device = _Device(page, layout.chars)
     Interpreter(device.rsrcmgr, device).process_page(page.page_obj)
+
+    def box(obj: LTComponent) -> tuple[float, float, float, float]:
+        return device.box(obj.x0, obj.y0, obj.x1, obj.y1)
+
     segments = layout.segments
     rects: list[LTRect] = []
     for obj in _objects(device.get_result()):
@@ -146,7 +147,7 @@ def read_page(page) -> PageLayout:
         elif kind is LTRect:
             rects.append(obj)
         elif kind is LTCurve and obj.stroke:  # a polyline: rulings drawn as one path
-            segments.extend(_straight_parts([point(*pt) for pt in obj.pts]))
+            segments.extend(_straight_parts([device.point(*pt) for pt in obj.pts]))
         elif kind is LTImage:
             layout.images += 1
     for r in rects:  # after all lines, as pdfplumber's page.lines then page.rects did
