@@ -10,11 +10,14 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.contract import TABLES
 from pipeline.errors import CountMismatchError, UnaccountedTextError, UsageError
-from pipeline.extract import Extraction, extract_pdf
 from pipeline.settings import Settings
+
+if TYPE_CHECKING:  # the PDF readers are imported by the stage that reads PDFs, not by report
+    from pipeline.extract import Extraction
 
 STAGED, METRICS, EXPORTS, DIFF, REPORTS = (Path(p) for p in (
     "staged", "metrics/validation.json", "exports", "diff", "reports"))
@@ -76,6 +79,8 @@ def coverage_json(extractions: list[Extraction]) -> dict:
 def extract_stage(pdfs: list[Path], out: Path, *, settings: Settings, password: str | None = None,
                   allow_unaccounted: bool = False, progress: bool = False) -> list[Extraction]:
     """Extract every PDF; replace ``out`` only when all of them succeeded."""
+    from pipeline.extract import extract_pdf
+
     extractions = []
     for pdf in pdfs:
         ex = extract_pdf(pdf, password=password, vocab=settings.vocabulary, limits=settings.limits,
