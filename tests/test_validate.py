@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -233,6 +234,9 @@ def test_report_json_is_plain_and_complete(excerpt, tmp_path):
     assert pair["suite"] == "schedule" and pair["edition"] == "2025-03"
     assert pair["offending"] == ["25/2/plan_actual/3 (2025 > 2024)"]
     assert pair["unexpected_count"] == 1
+    assert pair["suite_ja"] == "工程表" and pair["description_ja"] == "終了年度は開始年度以降"
+    declared = next(r for r in data["results"] if r["description"].startswith("declared 35"))
+    assert declared["description_ja"] == "実施項目の数は体系図の記載（35件）と一致（抽出 35件）"
 
 
 def test_command_prints_failures_and_exits_18(excerpt, tmp_path, capsys):
@@ -254,4 +258,8 @@ def test_every_frame_has_a_suite_with_distinct_descriptions(excerpt):
     for suite in suites.values():
         descriptions = [e["description"] for e in suite.data["expectations"]]
         assert len(set(descriptions)) == len(descriptions), suite.name
+        # the report's wording: every rule and every suite also stated in Japanese
+        assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", suite.data["meta"]["ja"]), suite.name
+        for e in suite.data["expectations"]:
+            assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", e["meta"]["ja"]), e["description"]
         assert suite.table in TABLES or suite.name == "sources"

@@ -60,11 +60,13 @@ def _entry(suite, frame, params, r, sha, edition) -> dict:
     failed = not r.success
     return {
         "suite": suite.name,
+        "suite_ja": suite.data.get("meta", {}).get("ja", suite.name),
         "table": suite.table,
         "edition": edition,
         "source_sha256": sha,
         "expectation_type": config.type,
         "description": what(config, params, result),
+        "description_ja": what(config, params, result, language="ja"),
         "success": bool(r.success),
         "offending": offending(config, result, r.exception_info or {}, frame.key) if failed else [],
         "unexpected_count": plain(result.get("unexpected_count")),

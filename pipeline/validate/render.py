@@ -57,13 +57,18 @@ def offending(config, result: dict, exception_info: dict, key: list[str]) -> lis
     return [f"found {plain(result.get('observed_value'))}"]
 
 
-def what(config, params: dict, result: dict) -> str:
-    """The expectation's description with parameters (and ``found``) filled in."""
+def what(config, params: dict, result: dict, language: str | None = None) -> str:
+    """The expectation's description with parameters (and ``found``) filled in.
+
+    ``language="ja"``: the Japanese statement of the rule in ``meta.ja`` (the report's wording);
+    the English ``description`` says what is wrong (the failure lines).
+    """
     fields = _Shown(params, absent="?")
     if "partial_missing_list" in result:
         fields["found"] = (len(config.kwargs.get("value_set") or [])
                            - result.get("missing_count", 0) + result.get("unexpected_count", 0))
-    return (config.description or config.type).format_map(fields)
+    template = (config.meta or {}).get(language) if language else None
+    return (template or config.description or config.type).format_map(fields)
 
 
 def exception_message(exception_info: dict) -> str | None:
