@@ -22,9 +22,14 @@ $(VENV)/.synced: pyproject.toml uv.lock
 	$(VENV)/bin/python -m compileall -q pipeline
 	touch $@
 
-## run: the whole pipeline on raw/ (extract → validate → export) through DVC
+## run: the whole pipeline on raw/ (extract → validate → export) through DVC. A failing stage
+## stops make with the tool's exit code ("Error 10"), not DVC's 255 (see README, "Exit codes").
+EXIT_FILE := $(CURDIR)/.dvc/tmp/plan-extract.exit
 run: setup
-	$(VENV)/bin/dvc repro
+	@mkdir -p $(dir $(EXIT_FILE)) && rm -f $(EXIT_FILE)
+	@PLAN_EXTRACT_EXIT_FILE=$(EXIT_FILE) $(VENV)/bin/dvc repro; code=$$?; \
+	  if [ $$code -ne 0 ] && [ -s $(EXIT_FILE) ]; then code=$$(cat $(EXIT_FILE)); fi; \
+	  rm -f $(EXIT_FILE); exit $$code
 
 ## test: the test suite
 test: setup

@@ -153,7 +153,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: ``make run`` names a file here: a failing stage leaves its exit code in it, so make can
+#: stop with the tool's documented code instead of DVC's 255.
+EXIT_FILE_ENV = "PLAN_EXTRACT_EXIT_FILE"
+
+
 def main(argv: list[str] | None = None) -> int:
+    try:
+        code = _main(argv)
+    except SystemExit as e:  # argparse: a usage error (2), or --help / --version (0)
+        _record_exit(e.code if isinstance(e.code, int) else 0 if e.code is None else 2)
+        raise
+    _record_exit(code)
+    return code
+
+
+def _record_exit(code: int) -> None:
+    path = os.environ.get(EXIT_FILE_ENV)
+    if code and path:
+        try:
+            Path(path).write_text(f"{code}\n", encoding="ascii")
+        except OSError:
+            pass  # make falls back to DVC's own code
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.quiet is False and not sys.stderr.isatty():
@@ -174,7 +198,6 @@ def main(argv: list[str] | None = None) -> int:
         print("plan-extract: interrupted; previous outputs left as they were", file=sys.stderr)
         return 130
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

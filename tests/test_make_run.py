@@ -1,0 +1,73 @@
+"""`make run` (DVC) keeps every output when a stage fails, and stops with the tool's exit code.
+
+DVC deletes a stage's outputs before running it unless they are ``persist: true``; these tests
+run the real Makefile and dvc.yaml in a copy of the project.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pipeline import errors
+from tests.bad_inputs import EXCERPT
+
+ROOT = Path(__file__).resolve().parents[1]
+OUTPUTS = ("staged", "metrics", "exports", "diff", "reports")
+
+
+def snapshot(project: Path) -> dict[str, str]:
+    return {str(p.relative_to(project)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for name in OUTPUTS for p in sorted((project / name).rglob("*")) if p.is_file()}
+
+
+def make_run(project: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))}
+    return subprocess.run(["make", "--no-print-directory", "run"], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """The Makefile, dvc.yaml and what they read, with this checkout's .venv, after one run."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    project = tmp_path_factory.mktemp("project")
+    for name in ("Makefile", "dvc.yaml", "params.yaml", "pyproject.toml", "uv.lock", ".dvcignore"):
+        shutil.copy2(ROOT / name, project / name)
+    for name in ("pipeline", "expectations"):
+        shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+    (project / ".venv").symlink_to(ROOT / ".venv")
+    (project / "raw").mkdir()
+    shutil.copy2(EXCERPT, project / "raw" / EXCERPT.name)
+    subprocess.run([str(ROOT / ".venv/bin/dvc"), "init", "--no-scm", "-q"], cwd=project, check=True)
+    subprocess.run([str(ROOT / ".venv/bin/dvc"), "config", "core.analytics", "false"], cwd=project,
+                   check=True)
+    run = make_run(project)
+    assert run.returncode == 0, run.stderr
+    return project
+
+
+def test_a_failing_stage_keeps_every_output_and_make_reports_the_tools_code(project):
+    before = snapshot(project)
+    assert {p.split("/")[0] for p in before} == set(OUTPUTS)
+    bad = project / "raw" / "z.pdf"
+    bad.write_bytes(b"")
+    try:
+        run = make_run(project)
+    finally:
+        bad.unlink()
+    assert f"Error {errors.NotPdfError.exit_code}" in run.stderr
+    assert "Error 255" not in run.stderr
+    assert snapshot(project) == before
+
+
+def test_make_run_after_a_failure_finishes_the_pipeline(project):
+    run = make_run(project)
+    assert run.returncode == 0, run.stderr
+    assert (project / "reports" / "index.html").is_file()
