@@ -15,12 +15,15 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 ## setup: create .venv and install the locked dependencies (uv.lock)
 setup: $(VENV)/.synced
 
+# Quiet: one line when done (uv's per-package lines and pip's notices only on failure).
 $(VENV)/.synced: pyproject.toml uv.lock
-	test -x $(UV) || ($(PYTHON) -m venv $(VENV) && $(VENV)/bin/pip install -q uv==$(UV_VERSION))
-	$(UV) sync --frozen --inexact
+	@test -x $(UV) || ($(PYTHON) -m venv $(VENV) && \
+	  $(VENV)/bin/pip install -qq --disable-pip-version-check uv==$(UV_VERSION))
+	@$(UV) sync --quiet --frozen --inexact
 	@# byte-compile the package: runs start faster, also where PYTHONDONTWRITEBYTECODE is set
-	$(VENV)/bin/python -m compileall -q pipeline
-	touch $@
+	@$(VENV)/bin/python -m compileall -q pipeline
+	@touch $@
+	@echo "setup: $(VENV)/ synced with uv.lock"
 
 ## run: the whole pipeline on raw/ (extract → validate → export) through DVC. A failing stage
 ## stops make with the tool's exit code ("Error 10"), not DVC's 255 (see README, "Exit codes").
