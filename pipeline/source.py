@@ -4,9 +4,15 @@ Analysts feed the tool whatever the website served: error pages saved as ``.pdf`
 downloads, password-protected or scanned files. ``open_pdf`` classifies these *before*
 extraction (``errors.NotPdfError`` … ``EncryptedPdfError``), so the extractor only ever sees a
 complete, readable PDF; whether it has a text layer is decided from the first pages the
-extractor reads (``missing_text_layer``), so no page is parsed twice. pdfminer is lenient (it rebuilds broken cross-reference
-tables and skips what it cannot read), so completeness is checked here explicitly: a
-truncated file must fail, not yield the pages that happened to survive.
+extractor reads (``missing_text_layer``), so no page is parsed twice.
+
+What viewers open is read, and what had to be repaired is said (``SourcePdf.repairs``, in
+``coverage.json``): a header after a few bytes of junk (a print banner), padding after
+``%%EOF``, a cross-reference table that is missing or points to the wrong bytes (rebuilt by
+pdfminer's fallback, which scans the file for its objects, as pdfplumber itself does). What
+cannot be read whole stays refused: pdfminer is lenient (it skips what it cannot read), so
+completeness is checked here explicitly: a truncated file, a repair that loses an object or
+a page, must fail, not yield the pages that happened to survive.
 
 ``pdf_errors`` is the one place that turns pdfminer/pdfplumber failures on malformed input
 (which can be any exception type) into ``DamagedPdfError``; ``SourcePdf.open`` applies it
@@ -40,6 +46,7 @@ from pipeline.errors import (DamagedPdfError, EncryptedPdfError, NotPdfError,
 from pipeline.limits import DEFAULT_LIMITS, Limits, out_of_memory, page_timeout
 
 TAIL_BYTES = 1024  # %%EOF must be this close to the end (what Acrobat accepts)
+HEAD_BYTES = 1024  # %PDF- must start this close to the beginning (ditto)
 SAMPLE_PAGES = 3  # pages looked at for a text layer (see missing_text_layer)
 MIN_TEXT_CHARS = 10  # fewer characters than this on an image page: a scan with a stamp
 
@@ -53,6 +60,8 @@ class SourcePdf:
     page_count: int
     metadata: dict[str, str]
     password: str | None = field(default=None, repr=False)
+    #: what had to be repaired to read the file, one phrase each (empty: nothing)
+    repairs: tuple[str, ...] = ()
 
     def plumber(self) -> pdfplumber.PDF:
         """A new pdfplumber.PDF with the password applied; the caller closes it, inside
@@ -79,15 +88,17 @@ def open_pdf(path: Path, password: str | None = None,
         raise UsageError("no such file" if not path.exists() else "is not a file", file)
     limits.check_file_size(path)
     data = path.read_bytes()
-    _sniff(data, file)
-    _check_complete(data, file)
+    header = _sniff(data, file)
+    repairs = [f"{header} bytes before the %PDF- header skipped"] if header else []
+    if padding := _check_complete(data, file):
+        repairs.append(f"{padding} bytes of padding after %%EOF ignored")
     with pdf_errors(file):
         with page_timeout(limits.page_seconds, "reading the document structure"):
-            document = _parse(data, password, file)
-            page_count = _count_pages(document, limits, file)
+            document, page_count, rebuilt = _read_structure(data, password, limits, file)
         metadata = _metadata(document)
     return SourcePdf(path=path, sha256=hashlib.sha256(data).hexdigest(),
-                     page_count=page_count, metadata=metadata, password=password)
+                     page_count=page_count, metadata=metadata, password=password,
+                     repairs=tuple(repairs + rebuilt))
 
 
 _SIGNATURES = [
@@ -99,10 +110,12 @@ _SIGNATURES = [
 _HTML = re.compile(rb"^(\xef\xbb\xbf)?\s*(<!doctype html|<html|<head|<body|<!--)", re.IGNORECASE)
 
 
-def _sniff(data: bytes, file: str) -> None:
-    """NotPdfError unless ``data`` starts with the PDF header; guess what it is instead."""
-    if data.startswith(b"%PDF-"):
-        return
+def _sniff(data: bytes, file: str) -> int:
+    """Where the PDF header starts (within ``HEAD_BYTES``, as viewers accept: a print banner
+    before it is common); NotPdfError if it is not there, guessing what the file is instead."""
+    header = data.find(b"%PDF-", 0, HEAD_BYTES)
+    if header >= 0:
+        return header
     if not data.strip():
         raise NotPdfError("is empty" if not data else "is blank (only whitespace)", file)
     if _HTML.match(data[:1024]):
@@ -114,14 +127,22 @@ def _sniff(data: bytes, file: str) -> None:
 
 
 _STARTXREF = re.compile(rb"startxref\s+(\d+)")
+_PADDING = b"\x00\t\n\f\r "  # what may follow %%EOF (NUL bytes some writers pad with)
 
 
-def _check_complete(data: bytes, file: str) -> None:
-    """DamagedPdfError if the file lost its end: no %%EOF, or startxref past the end."""
-    tail = data[-TAIL_BYTES:]
-    if b"%%EOF" not in tail:
+def _check_complete(data: bytes, file: str) -> int:
+    """How many NUL bytes of padding follow the file's last %%EOF; DamagedPdfError if it
+    lost its end: no %%EOF there (a truncated download)."""
+    body = data.rstrip(_PADDING)
+    if b"%%EOF" not in body[-TAIL_BYTES:]:
         raise DamagedPdfError("is truncated or damaged: no %%EOF at the end (download it again?)",
                               file)
+    return data[len(body):].count(b"\x00")
+
+
+def _check_startxref(data: bytes, file: str) -> None:
+    """DamagedPdfError if the cross-reference table cannot be where the file says it is."""
+    tail = data.rstrip(_PADDING)[-TAIL_BYTES:]
     offsets = _STARTXREF.findall(tail)
     if not offsets:
         raise DamagedPdfError("is damaged: no startxref before %%EOF", file)
@@ -131,16 +152,42 @@ def _check_complete(data: bytes, file: str) -> None:
             f"but the file has {len(data)} bytes", file)
 
 
-def _parse(data: bytes, password: str | None, file: str) -> PDFDocument:
-    """The pdfminer document, refusing what pdfminer would repair: a broken xref or trailer.
+def _read_structure(data: bytes, password: str | None, limits: Limits,
+                    file: str) -> tuple[PDFDocument, int, list[str]]:
+    """The document, its page count, and the repair it needed (none, or the rebuilt xref).
 
-    pdfminer skips unreadable xref entries with a logged warning (or, by default, rebuilds
-    the whole table by scanning); either means the file is damaged.
+    The file is read as written first. If that fails, pdfminer's fallback (which pdfplumber
+    uses when reading the pages) rebuilds the cross-reference table from the objects in the
+    file; the rebuilt document is accepted only if pdfminer reads it without a complaint and
+    its page tree is whole. Otherwise the first failure is the reason given.
+    """
+    try:
+        with pdf_errors(file):
+            _check_startxref(data, file)
+            document = _parse(data, password, file)
+            return document, _count_pages(document, limits, file), []
+    except DamagedPdfError as as_written:
+        try:
+            with pdf_errors(file):
+                document = _parse(data, password, file, fallback=True)
+                page_count = _count_pages(document, limits, file)
+        except DamagedPdfError:
+            raise as_written from None
+        return document, page_count, [
+            f"cross-reference table rebuilt by scanning the file's objects (as written, it {as_written.reason})"]
+
+
+def _parse(data: bytes, password: str | None, file: str, fallback: bool = False) -> PDFDocument:
+    """The pdfminer document, refusing what pdfminer would silently repair: a broken xref
+    or trailer.
+
+    pdfminer skips unreadable xref entries with a logged warning (or, with ``fallback``,
+    rebuilds the whole table by scanning); a warning means something was lost.
     """
     try:
         with _pdfminer_warnings() as warnings:
             document = PDFDocument(PDFParser(io.BytesIO(data)), password=password or "",
-                                   fallback=False)
+                                   fallback=fallback)
     except PDFPasswordIncorrect:
         raise EncryptedPdfError(
             "password-protected; pass --password" if password is None

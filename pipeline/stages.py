@@ -70,7 +70,7 @@ def coverage_json(extractions: list[Extraction]) -> dict:
     return {
         "sources": [{
             "source_file": ex.source.path.name, "source_sha256": ex.source.sha256,
-            "unaccounted": ex.unaccounted,
+            "repairs": list(ex.source.repairs), "unaccounted": ex.unaccounted,
             "pages": [asdict(p) | {"unaccounted": p.unaccounted} for p in ex.coverage],
         } for ex in extractions]
     }

@@ -15,7 +15,7 @@ from pipeline.layout.read import read_page
 from pipeline.layout.walk import PageWalk, read_chunk
 from pipeline.limits import DEFAULT_LIMITS
 from pipeline.source import open_pdf
-from tests.truth_tables import SHARED
+from tests.truth_tables import REALPDF, SHARED
 
 EXCERPT = SHARED / "jisshi-keikaku-2025-excerpt.pdf"
 
@@ -81,12 +81,14 @@ def _turned_and_shifted(src, out) -> None:
     writer.write(out)
 
 
-@pytest.mark.parametrize("name", ["jisshi-keikaku-2025-excerpt.pdf", "jisshi-keikaku-full-synthetic.pdf",
-                                  "turned-and-shifted"])
-def test_glyphs_match_pdfplumbers_own_chars(name, tmp_path):
-    """The page reader skips pdfplumber's char dicts, so its boxes must equal them exactly."""
-    path = SHARED / name
-    if name == "turned-and-shifted":
+@pytest.mark.parametrize("path", [
+    SHARED / "jisshi-keikaku-2025-excerpt.pdf", SHARED / "jisshi-keikaku-full-synthetic.pdf",
+    "turned-and-shifted", *sorted(REALPDF.glob("*.pdf"))], ids=lambda p: getattr(p, "name", p))
+def test_glyphs_match_pdfplumbers_own_chars(path, tmp_path):
+    """The page reader skips pdfplumber's char dicts, so its boxes must equal them exactly:
+    on the plan, and on real-world PDFs of other producers (Type 1, Type 3 and CID fonts,
+    Form XObjects, files that need their cross-reference table rebuilt)."""
+    if path == "turned-and-shifted":
         path = tmp_path / "t.pdf"
         _turned_and_shifted(SHARED / "jisshi-keikaku-2025-excerpt.pdf", path)
     with pdfplumber.open(path) as pdf:

@@ -15,11 +15,19 @@ import pandas as pd
 
 from pipeline.contract import TABLES
 
-#: The shared plan PDFs and their truth files: ../shared/plan beside the checkout when it is
-#: there (the authoritative copy), else the copy kept in tests/data/plan, so that a clone
-#: anywhere tests itself.
-_BESIDE = Path(__file__).resolve().parents[1].parent / "shared" / "plan"
-SHARED = _BESIDE if _BESIDE.is_dir() else Path(__file__).resolve().parent / "data" / "plan"
+
+
+def _shared(folder: str) -> Path:
+    """../shared/FOLDER beside the checkout when it is there (the authoritative copy), else
+    the copy kept in tests/data/FOLDER, so that a clone anywhere tests itself."""
+    beside = Path(__file__).resolve().parents[1].parent / "shared" / folder
+    return beside if beside.is_dir() else Path(__file__).resolve().parent / "data" / folder
+
+
+#: The shared plan PDFs and their truth files.
+SHARED = _shared("plan")
+#: Real-world PDFs that viewers open though they need repair (none of them is the plan).
+REALPDF = _shared("realpdf")
 
 
 def nfkc(value):
