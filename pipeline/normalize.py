@@ -16,9 +16,15 @@ _FY = re.compile(r"^(?:FY)?(?:(?P<era>令和|平成|昭和|R|H)(?P<eno>元|\d{1,
 _NUMBER = re.compile(r"^(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*(?P<unit>.*)$")
 
 
+#: C0/C1 control characters but the typed line break: a glyph mapped to one (a tab, a CR,
+#: U+0000 for a font's missing glyph) is layout or nothing, never content of a table.
+_CONTROLS = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
 def nfkc(text: str) -> str:
-    """Unicode NFKC: full-width ASCII → ASCII, Kangxi radicals (U+2F8F ⾏) → 行, ㈱ → (株)."""
-    return unicodedata.normalize("NFKC", text)
+    """Unicode NFKC: full-width ASCII → ASCII, Kangxi radicals (U+2F8F ⾏) → 行, ㈱ → (株);
+    control characters (but ``\\n``) become a space, which layout trimming then treats as such."""
+    return _CONTROLS.sub(" ", unicodedata.normalize("NFKC", text))
 
 
 def clean(text: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +14,7 @@ from pipeline.compare import labels
 from pipeline.compare.diff import CHANGES_SCHEMA, diff_tables
 from pipeline.compare.staged import load_staged
 from pipeline.errors import ExportError
+from pipeline.formulas import neutralise
 
 
 def diff_dirs(old_dir: Path, new_dir: Path, out_dir: Path,
@@ -31,7 +34,8 @@ def write_changes(changes: pd.DataFrame, out_dir: Path, old_edition: str, new_ed
         out_dir.mkdir(parents=True, exist_ok=True)
         table = pa.Table.from_pandas(changes, schema=CHANGES_SCHEMA, preserve_index=False)
         pq.write_table(table, out_dir / "changes.parquet")
-        changes.to_csv(out_dir / "changes.csv", index=False, encoding="utf-8-sig")
+        csv_cells = changes.map(lambda v: neutralise(v) if isinstance(v, str) else v)
+        csv_cells.to_csv(out_dir / "changes.csv", index=False, encoding="utf-8-sig")
         (out_dir / "changes.md").write_text(markdown(changes, old_edition, new_edition), encoding="utf-8")
     except OSError as exc:
         raise ExportError(f"cannot write changes: {exc.strerror}", str(out_dir)) from exc
@@ -68,4 +72,8 @@ def _text(value) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
+    """Text from the PDF as a Markdown table cell: data, never markup. HTML is escaped
+    (``<script>`` shows as text), then what Markdown reads inline (emphasis, code, links,
+    the table's ``|``); typed line breaks become ``<br>``."""
+    text = html.escape(text, quote=False)
+    return re.sub(r"([\\`*_\[\]|~])", r"\\\1", text).replace("\n", "<br>")

@@ -14,7 +14,6 @@ result is the same as reading its dicts.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterator
 
 from pdfminer.converter import PDFPageAggregator
@@ -22,6 +21,8 @@ from pdfminer.layout import LTComponent, LTContainer, LTCurve, LTImage, LTLine, 
 from pdfminer.pdffont import PDFFont, PDFUnicodeNotDefined
 from pdfminer.utils import Matrix, apply_matrix_rect
 from pdfplumber.utils.pdfinternals import resolve_all
+
+from pipeline.normalize import nfkc
 
 from .content import Interpreter
 from .model import Char, Fill, PageLayout, Segment
@@ -121,7 +122,7 @@ class _Device(PDFPageAggregator):
             x0, y0, x1, y1 = apply_matrix_rect(matrix, (0, descent + rise, adv, descent + rise + fontsize))
             size = y1 - y0
         x0, top, x1, bottom = self.box(x0, y0, x1, y1)
-        text = unicodedata.normalize("NFKC", text)
+        text = nfkc(text)
         self.chars.append(Char(x0, top, x1, bottom, text=self.one_text(text, text),
                                size=float(size or bottom - top), index=len(self.chars)))
         return adv

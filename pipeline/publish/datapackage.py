@@ -14,6 +14,7 @@ from frictionless import validate
 
 from pipeline.contract import TABLES
 from pipeline.publish import columns as C
+from pipeline.formulas import NOTE as FORMULA_NOTE
 
 if TYPE_CHECKING:
     from pipeline.publish.export import CsvTable
@@ -51,6 +52,7 @@ def descriptor(tables: list[CsvTable], documents: list[dict], encoding: str) -> 
     return {
         "name": PACKAGE_NAME,
         "title": PACKAGE_TITLE,
+        "description": FORMULA_NOTE,
         **({"version": ", ".join(editions)} if editions else {}),
         "licenses": [LICENSE],
         "sources": [{"title": d["source_file"], "sha256": d["source_sha256"], "edition": d["edition"]}

@@ -25,6 +25,7 @@ from pipeline.contract import TABLES
 from pipeline.errors import ExportError
 from pipeline.publish import columns as C
 from pipeline.publish.datapackage import package_problems, write_datapackage
+from pipeline.formulas import neutralise
 
 ENCODINGS = ("utf-8-sig", "cp932")
 LINE_TERMINATOR = "\r\n"
@@ -108,7 +109,8 @@ def _last_page(pages: str | None) -> int | None:
 
 
 def _cell(where: str, col: str, value, encoding: str) -> str:
-    """One value as CSV text: integers without .0, no thousands separators, booleans 1/0."""
+    """One value as CSV text: integers without .0, no thousands separators, booleans 1/0,
+    text that a spreadsheet would run as a formula quoted (``formulas.neutralise``)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, bool):
@@ -122,7 +124,7 @@ def _cell(where: str, col: str, value, encoding: str) -> str:
     text = C.VALUE_LABELS.get(col, {}).get(value, value)
     _check_text(where, text)
     _check_encodable(where, text, encoding)
-    return text
+    return neutralise(text)
 
 
 def _check_text(where: str, text: str) -> None:
