@@ -73,7 +73,7 @@ def _text(value) -> str:
 
 def _cell(text: str) -> str:
     """Text from the PDF as a Markdown table cell: data, never markup. HTML is escaped
-    (``<script>`` shows as text), then what Markdown reads inline (emphasis, code, links,
+    (``<script>`` shows as text), then what Markdown reads inline (code, links, emphasis,
     the table's ``|``); typed line breaks become ``<br>``."""
     text = html.escape(text, quote=False)
-    return re.sub(r"([\\`*_\[\]|~])", r"\\\1", text).replace("\n", "<br>")
+    return re.sub(r"([\\`*\[\]|])", r"\\\1", text).replace("\n", "<br>")
