@@ -71,7 +71,9 @@ def coverage_json(extractions: list[Extraction]) -> dict:
         "sources": [{
             "source_file": ex.source.path.name, "source_sha256": ex.source.sha256,
             "repairs": list(ex.source.repairs), "unaccounted": ex.unaccounted,
-            "pages": [asdict(p) | {"unaccounted": p.unaccounted} for p in ex.coverage],
+            "suspect": sum(p.suspect for p in ex.coverage),
+            "pages": [asdict(p) | {"unaccounted": p.unaccounted, "suspect": p.suspect}
+                      for p in ex.coverage],
         } for ex in extractions]
     }
 

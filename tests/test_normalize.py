@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.normalize import ERAS, fiscal_year, leading_number, nfkc, quantity
+from pipeline.normalize import ERAS, LOOKALIKES, fiscal_year, leading_number, nfkc, quantity, suspects
 from pipeline.vocabulary import DEFAULT
 
 FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
@@ -83,8 +83,9 @@ def test_leading_number(n, title):
 
 @given(st.text())
 def test_nfkc_is_idempotent(text):
+    folded = unicodedata.normalize("NFKC", text.translate(LOOKALIKES))
     controls_as_spaces = "".join(" " if unicodedata.category(c) == "Cc" and c != "\n" else c
-                                 for c in unicodedata.normalize("NFKC", text))
+                                 for c in folded)
     assert nfkc(nfkc(text)) == nfkc(text) == controls_as_spaces
 
 
@@ -98,3 +99,51 @@ def test_year_month_reads_western_and_era_dates():
     assert year_month("2025年3月策定") == (2025, 3)
     assert year_month("令和8年３月改定") == (2026, 3)
     assert year_month("策定") is None
+
+
+# -- look-alike code points --------------------------------------------------------------
+
+LOOKALIKE_CHARS = st.sampled_from(sorted(map(chr, LOOKALIKES)))
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+
+
+@given(st.lists(st.one_of(LOOKALIKE_CHARS, TEXT), max_size=8).map("".join))
+def test_no_lookalike_survives_and_each_is_counted(text):
+    folded = nfkc(text)
+    assert not any(ord(c) in LOOKALIKES for c in folded)
+    assert suspects(text)["lookalike"] == sum(ord(c) in LOOKALIKES for c in text)
+
+
+@given(LOOKALIKE_CHARS)
+def test_a_lookalike_becomes_one_character_a_reader_sees(ch):
+    folded = nfkc(ch)
+    assert len(folded) == 1
+    assert unicodedata.name(folded).startswith(("CJK UNIFIED IDEOGRAPH", "KATAKANA MIDDLE DOT"))
+
+
+@given(TEXT.filter(lambda t: not any(ord(c) in LOOKALIKES for c in t)))
+def test_text_without_lookalikes_has_none_counted(text):
+    assert suspects(text)["lookalike"] == 0
+
+
+def test_the_table_is_unicodes_and_agrees_with_nfkc_on_kangxi_radicals():
+    """Equivalent_Unified_Ideograph (the committed table) and NFKC (Python's own UCD) are two
+    independent sources: on the Kangxi radicals, where both have a mapping, they agree."""
+    kangxi = [cp for cp in LOOKALIKES if 0x2F00 <= cp <= 0x2FDF]
+    assert len(kangxi) == 214
+    assert all(LOOKALIKES[cp] == unicodedata.normalize("NFKC", chr(cp)) for cp in kangxi)
+    assert sum(0x2E80 <= cp <= 0x2EFF for cp in LOOKALIKES) > 100
+
+
+@pytest.mark.parametrize(("raw", "seen"), [
+    ("\u2ea0間", "民間"), ("\u2ed1期", "長期"), ("年\u2027年度", "年・年度"), ("\u2f8f政", "行政"),
+    ("現状\u00b7課題", "現状・課題"),
+])
+def test_browser_lookalikes_read_as_printed(raw, seen):
+    assert nfkc(raw) == seen
+    assert suspects(raw)["lookalike"] == 1
+
+
+def test_private_use_is_suspect_but_kept():
+    assert nfkc("\ue000") == "\ue000"
+    assert suspects("a\ue000\U000f0001")["private_use"] == 2

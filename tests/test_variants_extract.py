@@ -3,10 +3,12 @@ other fonts, sizes and layouts, must extract as exactly as the shared PDFs."""
 
 from __future__ import annotations
 
+import pdfplumber
 import pytest
 from reportlab.lib.pagesizes import B4, landscape
 
 from pipeline.extract import extract_pdf
+from pipeline.normalize import LOOKALIKES
 from tests.golden import differences
 from tests.truth_tables import SHARED, load_truth, truth_tables
 from tests.variants import VariantOptions, make_variant
@@ -17,6 +19,7 @@ VARIANTS = {
     "revised-reiwa-fullwidth-actuals-partial-bars": VariantOptions(
         reiwa_years=True, fullwidth_digits=True, filled_actuals=True, partial_bars=True, reword=True),
     "kangxi-radicals-ttf": VariantOptions(kangxi=True),
+    "browser-lookalike-code-points": VariantOptions(lookalikes=True),
     "b4-mincho-narrow-columns": VariantOptions(font="HeiseiMin-W3", page_size=landscape(B4),
                                                column_scale=0.8, font_size=9),
     # running header below the usual margin zone: found as the line above all content
@@ -37,6 +40,19 @@ def test_variant_extracts_exactly(name, excerpt_truth, tmp_path):
     ex = extract_pdf(pdf, workers=1)
     assert differences(ex.tables, truth_tables(truth, ex.source.sha256)) == []
     assert ex.unaccounted == 0, [p.unaccounted_text for p in ex.coverage if p.unaccounted]
+
+
+def test_lookalikes_are_folded_and_counted_as_suspect(excerpt_truth, tmp_path):
+    """The look-alike spellings reach the text layer, and each page says how many it folded."""
+    pdf = tmp_path / "lookalikes.pdf"
+    make_variant(excerpt_truth, pdf, VARIANTS["browser-lookalike-code-points"])
+    with pdfplumber.open(pdf) as doc:
+        layer = "".join(c["text"] for page in doc.pages for c in page.chars)
+    assert {"\u2ea0", "\u2ed1", "\u2027"} <= set(layer)
+    ex = extract_pdf(pdf, workers=1)
+    drawn = sum(layer.count(c) for c in set(layer) if ord(c) in LOOKALIKES)
+    assert sum(p.suspects.get("lookalike", 0) for p in ex.coverage) == drawn
+    assert any("U+2027 \u2027→・" in g for p in ex.coverage for g in p.suspect_glyphs)
 
 
 def test_revised_variant_really_differs_from_the_published_edition(excerpt_truth, tmp_path):

@@ -11,7 +11,7 @@ from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from pipeline.layout.model import Cell, Line
+from pipeline.layout.model import Cell, Line, Suspects
 from pipeline.layout.pages import PageContent
 
 FURNITURE = ("page_header", "page_footer", "page_number", "section_title", "table_header",
@@ -25,10 +25,17 @@ class PageCoverage:
     assigned: int = 0
     furniture: int = 0
     unaccounted_text: list[str] = field(default_factory=list)
+    #: glyphs whose Unicode was repaired or is a guess, by kind (layout.model.Suspects)
+    suspects: dict[str, int] = field(default_factory=dict)
+    suspect_glyphs: list[str] = field(default_factory=list)
 
     @property
     def unaccounted(self) -> int:
         return self.total - self.assigned - self.furniture
+
+    @property
+    def suspect(self) -> int:
+        return sum(self.suspects.values())
 
 
 @dataclass(slots=True)
@@ -91,11 +98,14 @@ class Ledger:
         marks = self.marks.get(page.number, {})
         return {i: label for ln in page.lines() if (label := marks.get(ln.key)) for i in ln.indexes}
 
-    def report(self, pages: dict[int, PageLines]) -> list[PageCoverage]:
-        """Per page: characters total, assigned, furniture, and the unaccounted text."""
+    def report(self, pages: dict[int, PageLines],
+               suspects: dict[int, Suspects] | None = None) -> list[PageCoverage]:
+        """Per page: characters total, assigned, furniture, the unaccounted text, and the
+        suspect glyphs."""
         out = []
         for number, lines in sorted(pages.items()):
-            cov = PageCoverage(number)
+            found = (suspects or {}).get(number, Suspects())
+            cov = PageCoverage(number, suspects=dict(found.kinds), suspect_glyphs=list(found.glyphs))
             marks = self.marks.get(number, {})
             for key, count, text in lines:
                 cov.total += count

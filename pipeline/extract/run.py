@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.errors import NoTextLayerError, NotAPlanError
-from pipeline.layout.model import Fill, Table
+from pipeline.layout.model import Fill, Suspects, Table
 from pipeline.layout.pages import Block, PageContent, mark_furniture, stream
 from pipeline.layout.parallel import read_pages
 from pipeline.layout.tables import join
@@ -71,6 +71,7 @@ def extract_pages(source: SourcePdf, pages: Iterable[PageContent],
     records, ledger = Records(), Ledger()
     seen: dict[int, PageLines] = {}
     unmapped: list[int] = []
+    suspects: dict[int, Suspects] = {}
     fills: dict[int, list[Fill]] = {}
 
     def account(pages: Iterable[PageContent]) -> Iterator[PageContent]:
@@ -84,6 +85,7 @@ def extract_pages(source: SourcePdf, pages: Iterable[PageContent],
                     raise NoTextLayerError("has no text layer (scanned?); OCR would be needed",
                                            str(source.path))
             unmapped.append(pc.unmapped)
+            suspects[pc.number] = pc.suspects
             fills[pc.number] = pc.loose_fills
             for fl in pc.flow:
                 if fl.role:
@@ -122,7 +124,7 @@ def extract_pages(source: SourcePdf, pages: Iterable[PageContent],
                 plan_start_fy=min(reader.plan_years, default=None),
                 plan_end_fy=max(reader.plan_years, default=None))
     kept = pages if isinstance(pages, list) else []
-    return Extraction(source, to_rows(records, source), ledger.report(seen), kept, ledger)
+    return Extraction(source, to_rows(records, source), ledger.report(seen, suspects), kept, ledger)
 
 
 def _check_unicode(source: SourcePdf, seen: dict[int, PageLines], unmapped: list[int]) -> None:

@@ -60,6 +60,29 @@ class Fill(Box):
 
 
 @dataclass(slots=True)
+class Suspects:
+    """Glyphs on a page whose Unicode was repaired or is a guess (coverage.json's ``suspect``).
+
+    ``kinds`` counts them by kind (``lookalike``, ``private_use``, …: a reader of the text
+    layer adds a kind by counting under a new name); ``glyphs`` shows each distinct one once,
+    as ``U+2EA0 ⺠→民``, so an analyst sees what was changed.
+    """
+
+    kinds: dict[str, int] = field(default_factory=dict)
+    glyphs: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.kinds.values())
+
+    def add(self, kind: str, raw: str, read_as: str, count: int = 1) -> None:
+        self.kinds[kind] = self.kinds.get(kind, 0) + count
+        shown = f"{' '.join(f'U+{ord(c):04X}' for c in raw)} {raw}→{read_as}"
+        if shown not in self.glyphs:
+            self.glyphs.append(shown)
+
+
+@dataclass(slots=True)
 class PageLayout:
     number: int  # 1-based physical page
     width: float
@@ -68,6 +91,7 @@ class PageLayout:
     segments: list[Segment] = field(default_factory=list)
     fills: list[Fill] = field(default_factory=list)
     images: int = 0
+    suspects: Suspects = field(default_factory=Suspects)
 
 
 @dataclass(eq=False, slots=True)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .grid import find_tables, place
-from .model import Fill, Line, PageLayout, Table
+from .model import Fill, Line, PageLayout, Suspects, Table
 from .tables import continues, join
 from .text import join_lines, lines_of, text_right_edge
 
@@ -47,6 +47,7 @@ class PageContent:
     flow: list[FlowLine] = field(default_factory=list)
     loose_fills: list[Fill] = field(default_factory=list)
     unmapped: int = 0  # glyphs without a Unicode mapping, read as "(cid:…)"
+    suspects: Suspects = field(default_factory=Suspects)  # glyphs whose Unicode was repaired
     images: int = 0
 
     def lines(self) -> Iterator[Line]:
@@ -63,6 +64,7 @@ def analyse_page(layout: PageLayout) -> PageContent:
     """Tables with their text, and the remaining text as flow lines."""
     content = PageContent(layout.number, layout.width, layout.height,
                           unmapped=sum(c.text.startswith("(cid:") for c in layout.chars),
+                          suspects=layout.suspects,
                           images=layout.images)
     chars, fills = list(layout.chars), list(layout.fills)
     for table in find_tables(layout.segments, layout.number):

@@ -22,10 +22,10 @@ from pdfminer.pdffont import PDFFont, PDFUnicodeNotDefined
 from pdfminer.utils import Matrix, apply_matrix_rect
 from pdfplumber.utils.pdfinternals import resolve_all
 
-from pipeline.normalize import nfkc
+from pipeline.normalize import nfkc, suspects
 
 from .content import Interpreter
-from .model import Char, Fill, PageLayout, Segment
+from .model import Char, Fill, PageLayout, Segment, Suspects
 
 #: A filled rectangle thinner than this is a drawn line, not a cell background.
 THIN = 2.0
@@ -85,9 +85,10 @@ class _Device(PDFPageAggregator):
     curves, figures); only the per-glyph ``LTChar`` is skipped.
     """
 
-    def __init__(self, page, chars: list[Char]) -> None:
+    def __init__(self, page, chars: list[Char], suspect: Suspects) -> None:
         super().__init__(page.pdf.rsrcmgr, pageno=page.page_number)
-        self.chars = chars
+        self.chars, self.suspect = chars, suspect
+        self.folded: dict[str, tuple[str, dict[str, int]]] = {}  # raw text → (text, suspects)
         self.height = float(page.height)
         self.mb_x0, self.mb_top = page.mediabox[:2]
         # One string object per distinct glyph text on the page (pickling keeps the sharing).
@@ -122,16 +123,27 @@ class _Device(PDFPageAggregator):
             x0, y0, x1, y1 = apply_matrix_rect(matrix, (0, descent + rise, adv, descent + rise + fontsize))
             size = y1 - y0
         x0, top, x1, bottom = self.box(x0, y0, x1, y1)
-        text = nfkc(text)
+        text = self.fold(text)
         self.chars.append(Char(x0, top, x1, bottom, text=self.one_text(text, text),
                                size=float(size or bottom - top), index=len(self.chars)))
         return adv
 
+    def fold(self, raw: str) -> str:
+        """The glyph's text as stored (normalize.nfkc); look-alikes and private-use code
+        points are counted as suspect."""
+        known = self.folded.get(raw)
+        if known is None:
+            known = self.folded[raw] = (nfkc(raw), dict(suspects(raw)))
+        text, kinds = known
+        for kind, count in kinds.items():
+            self.suspect.add(kind, raw, text, count)
+        return text
+
 
 def read_page(page) -> PageLayout:
-    """Characters (NFKC), ruling segments and filled rectangles of one pdfplumber page."""
+    """Characters (NFKC, look-alikes folded), ruling segments and filled rectangles of one pdfplumber page."""
     layout = PageLayout(number=page.page_number, width=float(page.width), height=float(page.height))
-    device = _Device(page, layout.chars)
+    device = _Device(page, layout.chars, layout.suspects)
     Interpreter(device.rsrcmgr, device).process_page(page.page_obj)
 
     def box(obj: LTComponent) -> tuple[float, float, float, float]:

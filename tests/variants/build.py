@@ -8,10 +8,10 @@ from pathlib import Path
 from . import style
 from .canvas import Document, Flow
 from .detail import DetailWriter
-from .fonts import typeface
+from .fonts import respell_text_layer, typeface
 from .options import VariantOptions
 from .overview import draw_overview
-from .printed import digits, era_year, fiscal_year
+from .printed import LOOKALIKES, digits, era_year, fiscal_year
 from .revise import plan_years, revise
 
 TITLE = "群馬県行財政改革大綱"
@@ -22,7 +22,7 @@ def make_variant(truth: dict, out_pdf: Path, options: VariantOptions | None = No
     """Render ``truth`` as a variant edition into ``out_pdf``; returns the truth of the drawn PDF."""
     options = options or VariantOptions()
     out_pdf = Path(out_pdf)
-    face = typeface(options.font, need_truetype=options.kangxi)
+    face = typeface(options.font, need_truetype=options.kangxi or options.lookalikes)
     t = revise(truth, options, face)
     years = plan_years(t)
     year = partial(fiscal_year, reiwa=options.reiwa_years, fullwidth=options.fullwidth_digits)
@@ -45,6 +45,8 @@ def make_variant(truth: dict, out_pdf: Path, options: VariantOptions | None = No
     header = f"{TITLE}（{year(years[0])}～{year(years[-1])}）実施計画"
     _decorate(doc, header, size)
     doc.render(out_pdf, producer=options.producer, title=f"{TITLE} 実施計画")
+    if options.lookalikes:
+        respell_text_layer(out_pdf, LOOKALIKES)
 
     for kind, key in (("goal", "goals"), ("policy", "policies")):
         for row in t[key]:  # a description only shows on a band, and bands only on detail pages
@@ -68,6 +70,9 @@ def _notes(truth: dict, options: VariantOptions) -> list[str]:
     if options.kangxi:
         notes.append("The text layer uses Kangxi radicals for some kanji; the truth holds the "
                      "unified kanji (equal under NFKC).")
+    if options.lookalikes:
+        notes.append("The text layer spells 民 長 心 日 ・ with CJK radical / punctuation "
+                     "look-alikes; the truth holds what a reader sees.")
     return notes
 
 

@@ -8,9 +8,11 @@ Adobe-Japan1 map, which folds the radicals into the unified kanji.
 from __future__ import annotations
 
 import importlib.util
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import pikepdf
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
@@ -52,3 +54,17 @@ def typeface(font: str, need_truetype: bool) -> Typeface:
     if font not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(font))
     return Typeface(font, False)
+
+
+def respell_text_layer(path: Path, spelling: dict[str, str]) -> None:
+    """Rewrite the embedded fonts' ToUnicode maps so that the glyph of each key reads as its
+    value: the page looks the same, the text layer says another code point (what a browser's
+    print does with look-alikes). Needs a TrueType face (CID fonts carry no ToUnicode)."""
+    targets = {f"<{ord(k):04X}>".encode(): f"<{ord(v):04X}>".encode() for k, v in spelling.items()}
+    pattern = re.compile(rb"(<[0-9A-F]+> )(" + b"|".join(map(re.escape, targets)) + rb")")
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        for font in {f.objgen: f for page in pdf.pages for f in page.Resources.Font.values()}.values():
+            if "/ToUnicode" in font:
+                cmap = font.ToUnicode
+                cmap.write(pattern.sub(lambda m: m[1] + targets[m[2]], cmap.read_bytes()))
+        pdf.save(path)

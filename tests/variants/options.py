@@ -18,6 +18,7 @@ class VariantOptions:
     reiwa_years: bool = False  # 令和7年度 instead of 2025年度 in year headers and baselines
     fullwidth_digits: bool = False  # ２０２５年度, ２１０者
     kangxi: bool = False  # text layer uses Kangxi radical code points (needs a TrueType font)
+    lookalikes: bool = False  # …and CJK Radicals Supplement / U+2027 look-alikes, as a browser prints
     partial_bars: bool = False  # some schedule bars cover only part of the plan period
     filled_actuals: bool = False  # some 実績 cells carry values
     reword: bool = False  # a revised edition: some titles and texts changed

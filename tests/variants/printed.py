@@ -15,6 +15,12 @@ KANGXI: dict[str, str] = {
 }
 _TO_KANGXI = str.maketrans(KANGXI)
 
+#: What a browser's print-to-PDF writes in the text layer for some characters: CJK Radicals
+#: Supplement code points (U+2EA0 for 民, U+2ED1 for 長 …) and U+2027 HYPHENATION POINT for
+#: 「・」, none of which NFKC folds.
+LOOKALIKES: dict[str, str] = {"民": "\u2ea0", "長": "\u2ed1", "心": "\u2e97", "日": "\u2e9c",
+                              "・": "\u2027"}
+
 #: Characters that a CID font's Adobe-Japan1 round trip gives back as another code point.
 CID_ROUND_TRIP = str.maketrans({"～": "〜", "－": "−"})
 
