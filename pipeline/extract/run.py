@@ -10,9 +10,9 @@ from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.errors import NoTextLayerError, NotAPlanError
+from pipeline.errors import NoTextLayerError, NotAPlanError, ParseError
 from pipeline.layout.model import Fill, Suspects, Table
-from pipeline.layout.pages import Block, PageContent, mark_furniture, stream
+from pipeline.layout.pages import Block, PageContent, guessed_glyphs, mark_furniture, stream
 from pipeline.layout.parallel import read_pages
 from pipeline.layout.tables import join
 from pipeline.limits import DEFAULT_LIMITS, Limits
@@ -73,6 +73,8 @@ def extract_pages(source: SourcePdf, pages: Iterable[PageContent],
     unmapped: list[int] = []
     suspects: dict[int, Suspects] = {}
     fills: dict[int, list[Fill]] = {}
+    guessed: list[str] = []  # where glyphs whose Unicode is a guess are (pages seen so far)
+    plan = False  # set once the 体系図 is found: from then on, a guess fails the run
 
     def account(pages: Iterable[PageContent]) -> Iterator[PageContent]:
         """Note what coverage needs of each page, and its furniture, before it streams on."""
@@ -86,6 +88,9 @@ def extract_pages(source: SourcePdf, pages: Iterable[PageContent],
                                            str(source.path))
             unmapped.append(pc.unmapped)
             suspects[pc.number] = pc.suspects
+            guessed.extend(guessed_glyphs(pc))
+            if plan:
+                _check_guesses(source, guessed)
             fills[pc.number] = pc.loose_fills
             for fl in pc.flow:
                 if fl.role:
@@ -104,6 +109,8 @@ def extract_pages(source: SourcePdf, pages: Iterable[PageContent],
         raise NotAPlanError(
             f"not a plan: no {vocab.overview_title} table with {vocab.goal}/{vocab.policy}/"
             f"{vocab.item} columns found", str(source.path))
+    plan = True
+    _check_guesses(source, guessed)
     rest = _absorb_overview_continuations(overview, blocks, vocab, ledger)
     _mark_repeated_headers(overview.table, ledger)
     read_overview(overview.table, cols, vocab, records, ledger)
@@ -128,12 +135,24 @@ def extract_pages(source: SourcePdf, pages: Iterable[PageContent],
 
 
 def _check_unicode(source: SourcePdf, seen: dict[int, PageLines], unmapped: list[int]) -> None:
-    """Glyphs without a Unicode mapping come out as ``(cid:123)``: unreadable, not a plan."""
+    """Mostly glyphs without a Unicode mapping (``(cid:123)``, or a guessed encoding):
+    unreadable, not a plan."""
     total = sum(lines.total for lines in seen.values())
     if total and sum(unmapped) > total / 2:
         raise NoTextLayerError(
-            f"its text layer has no Unicode mapping ({sum(unmapped)} of {total} glyphs are "
-            "(cid:…)); OCR would be needed", str(source.path))
+            f"its text layer has no Unicode mapping ({sum(unmapped)} of {total} glyphs have "
+            "none in their font); OCR would be needed", str(source.path))
+
+
+def _check_guesses(source: SourcePdf, guessed: list[str]) -> None:
+    """A plan's text must be what its fonts say: a glyph whose Unicode pdfminer guessed
+    (「応え」 read as 「応2」) is an error naming where it is, never passed on."""
+    if guessed:
+        more = f" (and {len(guessed) - 2} more)" if len(guessed) > 2 else ""
+        raise ParseError(
+            f"glyphs whose Unicode is a guess (not in their font's ToUnicode map, and no "
+            f"encoding or glyph name in the font says what they are), in {len(guessed)} "
+            f"place(s): {'; '.join(guessed[:2])}{more}", str(source.path))
 
 
 def _mark_repeated_headers(table: Table, ledger: Ledger) -> None:

@@ -75,11 +75,26 @@ class Suspects:
     def total(self) -> int:
         return sum(self.kinds.values())
 
-    def add(self, kind: str, raw: str, read_as: str, count: int = 1) -> None:
+    def add(self, kind: str, raw: str, read_as: str, count: int = 1, shown: str = "") -> None:
+        """Count ``count`` glyphs of ``kind``; ``shown`` is what the analyst is shown, if not
+        ``raw``'s code points and reading (a glyph read from its font, not a code point)."""
         self.kinds[kind] = self.kinds.get(kind, 0) + count
-        shown = f"{' '.join(f'U+{ord(c):04X}' for c in raw)} {raw}→{read_as}"
+        shown = shown or f"{' '.join(f'U+{ord(c):04X}' for c in raw)} {raw}→{read_as}"
         if shown not in self.glyphs:
             self.glyphs.append(shown)
+
+
+@dataclass(slots=True)
+class Guess:
+    """A glyph whose Unicode is a guess: nothing in its font says what it is (layout.glyphs)."""
+
+    index: int  # the glyph's position on its page (Char.index)
+    text: str  # what pdfminer read it as: a base encoding's character, or "(cid:N)"
+    font: str
+    code: int
+
+    def describe(self) -> str:
+        return f"{self.text!r} (code {self.code:#04x} of font {self.font})"
 
 
 @dataclass(slots=True)
@@ -92,6 +107,7 @@ class PageLayout:
     fills: list[Fill] = field(default_factory=list)
     images: int = 0
     suspects: Suspects = field(default_factory=Suspects)
+    guesses: list[Guess] = field(default_factory=list)  # glyphs whose Unicode is a guess
 
 
 @dataclass(eq=False, slots=True)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .grid import find_tables, place
-from .model import Fill, Line, PageLayout, Suspects, Table
+from .model import Fill, Guess, Line, PageLayout, Suspects, Table
 from .tables import continues, join
 from .text import join_lines, lines_of, text_right_edge
 
@@ -46,9 +46,10 @@ class PageContent:
     tables: list[Table] = field(default_factory=list)
     flow: list[FlowLine] = field(default_factory=list)
     loose_fills: list[Fill] = field(default_factory=list)
-    unmapped: int = 0  # glyphs without a Unicode mapping, read as "(cid:…)"
+    unmapped: int = 0  # glyphs whose Unicode is a guess ("(cid:…)", an undeclared encoding)
     suspects: Suspects = field(default_factory=Suspects)  # glyphs whose Unicode was repaired
     images: int = 0
+    guesses: list[Guess] = field(default_factory=list)  # glyphs whose Unicode is a guess
 
     def lines(self) -> Iterator[Line]:
         """Every line on the page: flow text and the lines in this page's table cells."""
@@ -63,8 +64,8 @@ class PageContent:
 def analyse_page(layout: PageLayout) -> PageContent:
     """Tables with their text, and the remaining text as flow lines."""
     content = PageContent(layout.number, layout.width, layout.height,
-                          unmapped=sum(c.text.startswith("(cid:") for c in layout.chars),
-                          suspects=layout.suspects,
+                          unmapped=sum(bool(g.text.strip()) for g in layout.guesses),
+                          suspects=layout.suspects, guesses=layout.guesses,
                           images=layout.images)
     chars, fills = list(layout.chars), list(layout.fills)
     for table in find_tables(layout.segments, layout.number):
@@ -75,6 +76,23 @@ def analyse_page(layout: PageLayout) -> PageContent:
     content.flow = [FlowLine(layout.number, ln) for ln in lines_of(chars)]
     content.loose_fills = fills
     return content
+
+
+def guessed_glyphs(page: PageContent) -> list[str]:
+    """Where each glyph whose Unicode is a guess sits: its cell (or line), the text it
+    spoilt, and the glyphs (for an error an analyst can act on)."""
+    wanted = {g.index: g for g in page.guesses}
+    places = [(cell.where(), cell.lines) for table in page.tables for cell in table.cells
+              if cell.page == page.number]
+    places += [(f"page {page.number}, line at ({fl.line.x0:.0f},{fl.line.top:.0f})", [fl.line])
+               for fl in page.flow]
+    out = []
+    for where, lines in places:
+        for ln in lines:
+            if hits := [wanted.pop(i) for i in ln.indexes if i in wanted]:
+                out.append(f"{where}: 「{ln.text}」 has {', '.join(g.describe() for g in hits)}")
+    out += [f"page {page.number}: {g.describe()}" for g in wanted.values()]
+    return out
 
 
 def _shape(text: str) -> str:

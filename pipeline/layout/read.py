@@ -18,14 +18,15 @@ from collections.abc import Iterator
 
 from pdfminer.converter import PDFPageAggregator
 from pdfminer.layout import LTComponent, LTContainer, LTCurve, LTImage, LTLine, LTRect
-from pdfminer.pdffont import PDFFont, PDFUnicodeNotDefined
+from pdfminer.pdffont import PDFFont
 from pdfminer.utils import Matrix, apply_matrix_rect
 from pdfplumber.utils.pdfinternals import resolve_all
 
 from pipeline.normalize import nfkc, suspects
 
 from .content import Interpreter
-from .model import Char, Fill, PageLayout, Segment, Suspects
+from .glyphs import FALLBACK, note_fonts, read_glyph
+from .model import Char, Fill, Guess, PageLayout, Segment
 
 #: A filled rectangle thinner than this is a drawn line, not a cell background.
 THIN = 2.0
@@ -78,6 +79,15 @@ def _objects(container: LTContainer) -> Iterator[LTComponent]:
             yield obj
 
 
+class _Interpreter(Interpreter):
+    """The interpreter, also noting the dictionary of each font it loads: what the font
+    declares decides whether a glyph's Unicode is sure (``glyphs``)."""
+
+    def init_resources(self, resources: dict[object, object]) -> None:
+        super().init_resources(resources)
+        note_fonts(self.fontmap, resources)
+
+
 class _Device(PDFPageAggregator):
     """pdfminer's page aggregator with glyphs made straight into :class:`Char`.
 
@@ -85,14 +95,24 @@ class _Device(PDFPageAggregator):
     curves, figures); only the per-glyph ``LTChar`` is skipped.
     """
 
-    def __init__(self, page, chars: list[Char], suspect: Suspects) -> None:
+    def __init__(self, page, layout: PageLayout) -> None:
         super().__init__(page.pdf.rsrcmgr, pageno=page.page_number)
-        self.chars, self.suspect = chars, suspect
+        self.chars, self.suspect, self.guesses = layout.chars, layout.suspects, layout.guesses
         self.folded: dict[str, tuple[str, dict[str, int]]] = {}  # raw text → (text, suspects)
         self.height = float(page.height)
         self.mb_x0, self.mb_top = page.mediabox[:2]
         # One string object per distinct glyph text on the page (pickling keeps the sharing).
         self.one_text = {}.setdefault
+
+    def note_source(self, source: str, text: str, font: PDFFont, cid: int) -> None:
+        """Count a glyph the ToUnicode map missed (``glyphs.GLYPH_NAME``, ``FALLBACK``) as
+        suspect; keep where a guessed one is."""
+        guess = Guess(len(self.chars), text, getattr(font, "basefont", "?"), cid)
+        how = "a guess" if source == FALLBACK else "from its glyph name"
+        self.suspect.add(source, text, text,
+                         shown=f"code {cid:#04x} of font {guess.font} read as {text!r} ({how})")
+        if source == FALLBACK:
+            self.guesses.append(guess)
 
     def box(self, x0: float, y0: float, x1: float, y1: float) -> tuple[float, float, float, float]:
         """pdfplumber's x0, top, x1, bottom of a box in pdfminer's page space."""
@@ -107,10 +127,9 @@ class _Device(PDFPageAggregator):
     def render_char(self, matrix: Matrix, font: PDFFont, fontsize: float, scaling: float,
                     rise: float, cid: int, ncs, graphicstate) -> float:
         """Add the glyph; return its advance (what pdfminer's own ``render_char`` does)."""
-        try:
-            text = font.to_unichr(cid)
-        except PDFUnicodeNotDefined:
-            text = self.handle_undefined_char(font, cid)
+        text, source = read_glyph(font, cid)
+        if source:
+            self.note_source(source, text, font, cid)
         adv = font.char_width(cid) * fontsize * scaling
         if font.is_vertical():  # as LTChar: the box hangs from the origin, centred on it
             vx, vy = font.char_disp(cid)
@@ -143,8 +162,8 @@ class _Device(PDFPageAggregator):
 def read_page(page) -> PageLayout:
     """Characters (NFKC, look-alikes folded), ruling segments and filled rectangles of one pdfplumber page."""
     layout = PageLayout(number=page.page_number, width=float(page.width), height=float(page.height))
-    device = _Device(page, layout.chars, layout.suspects)
-    Interpreter(device.rsrcmgr, device).process_page(page.page_obj)
+    device = _Device(page, layout)
+    _Interpreter(device.rsrcmgr, device).process_page(page.page_obj)
 
     def box(obj: LTComponent) -> tuple[float, float, float, float]:
         return device.box(obj.x0, obj.y0, obj.x1, obj.y1)
