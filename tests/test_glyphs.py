@@ -13,6 +13,7 @@ from pdfminer.psparser import LIT
 from pipeline import errors
 from pipeline.extract import extract_pdf
 from pipeline.layout.glyphs import FALLBACK, GLYPH_NAME, SURE, describe
+from pipeline.stages import coverage_json
 from tests.golden import differences
 from tests.truth_tables import SHARED, load_truth, truth_tables
 from tests.variants import VariantOptions, make_variant
@@ -20,8 +21,9 @@ from tests.variants.fonts import bundled_truetype
 from tests.variants.tounicode import drop_tounicode
 
 EXCERPT = SHARED / "jisshi-keikaku-2025-excerpt.pdf"
-#: left out of the ToUnicode maps: え (応え → 応å), a parenthesis (no WinAnsi code: (cid:15))
-GAPS = "え("
+#: left out of the ToUnicode maps: え (応え → 応å), リ, 県 (glyph names uniXXXX), a parenthesis
+#: (AGL name parenleft; read as (cid:15) without it)
+GAPS = "えリ県("
 
 
 @pytest.fixture(scope="module", params=["libreoffice", "reportlab-truetype"])
@@ -37,7 +39,7 @@ def edition(request, tmp_path_factory):
 
 def test_tounicode_gaps_fail_the_run_naming_page_cell_and_glyphs(edition, tmp_path):
     pdf, _ = edition
-    assert drop_tounicode(pdf, tmp_path / "gaps.pdf", GAPS) > 0
+    assert drop_tounicode(pdf, tmp_path / "gaps.pdf", "え(") > 0
     with pytest.raises(errors.ParseError) as caught:
         extract_pdf(tmp_path / "gaps.pdf", workers=1)
     reason = caught.value.reason
@@ -53,6 +55,11 @@ def test_tounicode_gaps_the_glyph_names_fill_extract_exactly(edition, tmp_path):
     ex = extract_pdf(tmp_path / "named.pdf", workers=1)
     assert differences(ex.tables, truth_tables(truth, ex.source.sha256)) == []
     assert ex.unaccounted == 0
+    pages = coverage_json([ex])["sources"][0]["pages"]  # each repaired glyph counted, shown
+    assert sum(p["suspects"].get(GLYPH_NAME, 0) for p in pages) >= len(GAPS)
+    assert not any(p["suspects"].get(FALLBACK) for p in pages)
+    shown = {g for p in pages for g in p["suspect_glyphs"]}
+    assert {c for c in GAPS if any(f"read as {c!r} (from its glyph name)" in g for g in shown)} == set(GAPS)
 
 
 def test_a_text_layer_without_any_tounicode_is_unreadable(tmp_path):
