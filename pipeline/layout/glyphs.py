@@ -83,8 +83,8 @@ _described: WeakKeyDictionary[PDFFont, FontUnicode] = WeakKeyDictionary()
 
 
 def read_glyph(font: PDFFont, cid: int) -> tuple[str, str]:
-    """The glyph's text and where it came from; fonts not seen in a resource dictionary
-    (none, normally) are taken as pdfminer reads them."""
+    """The glyph's text and where it came from. A font not met in a resource dictionary
+    (none, normally) is judged without its dictionary: only its ToUnicode map is sure."""
     described = _described.get(font)
     if described is None:
         described = _described[font] = describe(font, {})
