@@ -83,7 +83,7 @@ def test_report_summarizes_validation_and_changes(report):
     assert "<tr><td>items</td><td>1</td><td class=\"ng\">1</td></tr>" in report
     assert "<tr><td>schedule</td><td>1</td><td class=\"\">0</td></tr>" in report
     assert "expect_column_values_to_be_unique(item_no) failed" in report
-    assert re.search(r'<td class="change-added">追加</td><td>25-1/2025</td>.*?11\.8時間', report)
+    assert re.search(r'<td class="change-added">追加</td><td>指標25-1 2025年度</td><td>値</td><td></td><td>11.8</td><td>時間</td>', report)
 
 
 def test_report_is_self_contained(report):

@@ -1,9 +1,15 @@
-"""Write a ``changes`` table as Parquet, CSV (UTF-8 with BOM, for Excel) and Markdown."""
+"""Write a ``changes`` table: Parquet (English columns), CSV in the exports' open-data style
+(Japanese headers, one fact per cell, unit in its own column) with its ``datapackage.json``,
+Markdown for people, and ``summary.json`` (the counts, for the report and metrics).
+"""
 
 from __future__ import annotations
 
+import csv
 import html
+import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -11,15 +17,50 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.compare import labels
-from pipeline.compare.diff import CHANGES_SCHEMA, diff_tables
+from pipeline.compare.diff import CHANGE_KINDS, CHANGES_SCHEMA, KEY_COLUMNS, diff_tables
 from pipeline.compare.staged import load_staged
+from pipeline.contract import TABLES
 from pipeline.errors import ExportError
+from pipeline import formulas
 from pipeline.formulas import neutralise
+from pipeline.publish import columns as C
+from pipeline.publish.datapackage import DIALECT, LICENSE, PACKAGE_NAME, PACKAGE_TITLE
+
+FILES = ("changes.parquet", "changes.csv", "changes.md", "datapackage.json", "summary.json")
+
+
+@dataclass(frozen=True)
+class CsvColumn:
+    name: str  # English: the Parquet column and the datapackage's englishName
+    title: str  # Japanese: the CSV header and the datapackage's field name
+    description: str
+    type: str = "string"
+
+
+#: changes.csv, in order. Key columns take the exports' headers, except the two 区分 columns.
+CSV_COLUMNS = [
+    CsvColumn("lg_code", C.COLUMNS["lg_code"].title, C.COLUMNS["lg_code"].description),
+    CsvColumn("lg_name", C.COLUMNS["lg_name"].title, C.COLUMNS["lg_name"].description),
+    CsvColumn("old_edition", "変更前の版", "比較した前の版（公表年月 YYYY-MM）。"),
+    CsvColumn("new_edition", "変更後の版", "比較した後の版（公表年月 YYYY-MM）。"),
+    CsvColumn("change", "変更区分", "追加・削除・変更・番号変更（番号だけが変わった）・表記変更"
+              "（送り仮名など表記だけが変わった）のいずれか。"),
+    CsvColumn("table", "対象表", "変更のあった表（exports/ のCSVの表題）。"),
+    *(CsvColumn(k, {"track": "工程区分", "role": "所属区分"}.get(k, C.COLUMNS[k].title),
+                C.COLUMNS[k].description + "変更された行のキー（該当しない表では空欄）。",
+                "integer" if k in {"goal_no", "policy_no", "item_no", "project_seq", "bar_seq"}
+                else "year" if k == "fiscal_year" else "string")
+      for k in KEY_COLUMNS),
+    CsvColumn("field", "項目", "変更のあった列（対象表のCSVの列名）。追加では行の各列、削除では行を表す列。"),
+    CsvColumn("old", "変更前", "前の版の値。追加では空欄。"),
+    CsvColumn("new", "変更後", "後の版の値。削除では空欄。"),
+    CsvColumn("unit", "単位", "値の単位。単位のない値では空欄。"),
+]
 
 
 def diff_dirs(old_dir: Path, new_dir: Path, out_dir: Path,
               old_source: str | None = None, new_source: str | None = None) -> pd.DataFrame:
-    """Compare two staged editions and write ``changes.{parquet,csv,md}`` into ``out_dir``."""
+    """Compare two staged editions and write the files ``FILES`` into ``out_dir``."""
     old, new = load_staged(old_dir, old_source), load_staged(new_dir, new_source)
     changes = diff_tables(old, new)
     old_label, new_label = _edition(old), _edition(new)
@@ -29,34 +70,132 @@ def diff_dirs(old_dir: Path, new_dir: Path, out_dir: Path,
     return changes
 
 
-def write_changes(changes: pd.DataFrame, out_dir: Path, old_edition: str, new_edition: str) -> None:
+def write_changes(changes: pd.DataFrame, out_dir: Path, old_edition: str | None, new_edition: str) -> None:
+    """``old_edition`` None: there is no earlier edition to compare with (the files say so)."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         table = pa.Table.from_pandas(changes, schema=CHANGES_SCHEMA, preserve_index=False)
         pq.write_table(table, out_dir / "changes.parquet")
-        csv_cells = changes.map(lambda v: neutralise(v) if isinstance(v, str) else v)
-        csv_cells.to_csv(out_dir / "changes.csv", index=False, encoding="utf-8-sig")
+        _write_csv(out_dir / "changes.csv", changes, old_edition, new_edition)
+        (out_dir / "datapackage.json").write_text(
+            json.dumps(descriptor(old_edition, new_edition), ensure_ascii=False, indent=2) + "\n",
+            encoding="utf-8")
         (out_dir / "changes.md").write_text(markdown(changes, old_edition, new_edition), encoding="utf-8")
+        (out_dir / "summary.json").write_text(
+            json.dumps(summary(changes, old_edition, new_edition), ensure_ascii=False, indent=1) + "\n",
+            encoding="utf-8")
     except OSError as exc:
         raise ExportError(f"cannot write changes: {exc.strerror}", str(out_dir)) from exc
 
 
-def markdown(changes: pd.DataFrame, old_edition: str, new_edition: str) -> str:
-    """A readable summary grouped by table, Japanese headings."""
-    lines = [f"# 実施計画の変更点: {old_edition} → {new_edition}", ""]
+def summary(changes: pd.DataFrame, old_edition: str | None, new_edition: str) -> dict:
+    """Rows touched per kind (a row with three changed columns counts once) and per table."""
+    rows = _rows(changes)
+    per_table = {t: {k: n for k, n in g.groupby("change").size().items()}
+                 for t, g in rows.groupby("table", sort=False)}
+    return {
+        "old_edition": old_edition, "new_edition": new_edition,
+        "rows": {k: int((rows.change == k).sum()) for k in CHANGE_KINDS},
+        "changed_fields": int((changes.change == "changed").sum()),
+        "tables": {t: {k: int(n) for k, n in c.items()} for t, c in per_table.items()},
+    }
+
+
+def summary_line(s: dict) -> str:
+    """「2025-03 → 2026-03: 追加 16 行、削除 1 行、変更 1 行（2 項目）」."""
+    if s["old_edition"] is None:
+        return f"{s['new_edition']}: 比較できる前の版がありません（版が1つだけです）。"
+    head = f"{s['old_edition']} → {s['new_edition']}: "
+    rows = s["rows"]
+    if not any(rows.values()):
+        return head + "変更はありません。"
+    parts = []
+    for kind in ("added", "removed", "changed", "renamed", "respelled"):
+        if rows[kind]:
+            extra = f"（{s['changed_fields']} 項目）" if kind == "changed" else ""
+            parts.append(f"{labels.CHANGES[kind]} {rows[kind]} 行{extra}")
+    return head + "、".join(parts)
+
+
+def markdown(changes: pd.DataFrame, old_edition: str | None, new_edition: str) -> str:
+    """The summary line, rows touched per table, then every change grouped by table."""
+    s = summary(changes, old_edition, new_edition)
+    title = f"{old_edition} → {new_edition}" if old_edition else new_edition
+    lines = [f"# 実施計画の変更点: {title}", "", summary_line(s), ""]
     if changes.empty:
-        return "\n".join(lines + ["変更はありません。", ""])
-    counts = changes.groupby("change").size()
-    lines += ["変更 " + "、".join(f"{labels.CHANGES[k]} {counts[k]} 件" for k in labels.CHANGES if k in counts), ""]
+        return "\n".join(lines)
+    kinds = [k for k in ("added", "removed", "changed", "renamed", "respelled") if s["rows"][k]]
+    lines += ["| 表 | " + " | ".join(labels.CHANGES[k] for k in kinds) + " |",
+              "| --- |" + " ---: |" * len(kinds)]
+    for table, counts in s["tables"].items():
+        lines.append(f"| {labels.table_title(table)} | " + " | ".join(str(counts.get(k, "")) for k in kinds) + " |")
+    lines.append("")
     for table, group in changes.groupby("table", sort=False):
-        lines += [f"## {labels.TABLES.get(table, table)} ({table})", "",
-                  "| 区分 | キー | 項目 | 変更前 | 変更後 |", "| --- | --- | --- | --- | --- |"]
-        for row in group.itertuples(index=False):
-            cells = [labels.CHANGES[row.change], row.key, labels.field_label(_text(row.field)),
-                     _text(row.old), _text(row.new)]
+        lines += [f"## {labels.table_title(table)}", "",
+                  "| 区分 | 対象 | 項目 | 変更前 | 変更後 | 単位 |", "| --- | --- | --- | --- | --- | --- |"]
+        for row in _plain(group):
+            cells = [labels.CHANGES[row["change"]], labels.key_text(row), labels.field_title(table, row["field"]),
+                     row["old"] or "", row["new"] or "", row["unit"] or ""]
             lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
         lines.append("")
     return "\n".join(lines)
+
+
+def descriptor(old_edition: str | None, new_edition: str) -> dict:
+    """Frictionless descriptor of changes.csv: Japanese field names (the header), English
+    names (the Parquet columns) as ``englishName``."""
+    compared = f"{old_edition} → {new_edition}" if old_edition else new_edition
+    return {
+        "name": f"{PACKAGE_NAME}-changes",
+        "title": f"{PACKAGE_TITLE} 変更点（{compared}）",
+        "description": "二つの版の間の変更を1行1事実で記録した表。前の版の表に適用すると後の版の表になる。"
+                       "キーの列は、削除では前の版の値、それ以外では後の版の値。" + formulas.NOTE,
+        "licenses": [LICENSE],
+        "resources": [{
+            "name": "changes", "type": "table", "path": "changes.csv", "title": "変更点",
+            "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "dialect": DIALECT,
+            "schema": {"fields": [
+                {"name": c.title, "title": c.title, "description": c.description, "type": c.type,
+                 "englishName": c.name,
+                 **({"constraints": {"required": True, "pattern": "[0-9]{6}"}} if c.name == "lg_code" else {})}
+                for c in CSV_COLUMNS]},
+        }],
+    }
+
+
+def _write_csv(path: Path, changes: pd.DataFrame, old_edition: str | None, new_edition: str) -> None:
+    fixed = {**C.REGION_VALUES, "old_edition": old_edition, "new_edition": new_edition}
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f, lineterminator="\r\n")
+        writer.writerow([c.title for c in CSV_COLUMNS])
+        for row in _plain(changes):
+            row = {**row, **fixed}
+            writer.writerow([_csv_cell(row, c.name) for c in CSV_COLUMNS])
+
+
+def _csv_cell(row: dict, column: str) -> str:
+    """One cell as the exports write it: codes in the plan's words, booleans 1/0, text from
+    the PDF never a formula."""
+    value = row[column]
+    if column == "change":
+        return labels.CHANGES[value]
+    if column == "table":
+        return labels.table_title(value)
+    if column == "field":
+        return labels.field_title(row["table"], value)
+    if column in ("old", "new") and value is not None and row["field"] in TABLES[row["table"]].column_names \
+            and pa.types.is_boolean(TABLES[row["table"]].schema.field(row["field"]).type):
+        return C.TRUE if value == "true" else C.FALSE
+    return neutralise(labels.value_text(column, value))
+
+
+def _rows(changes: pd.DataFrame) -> pd.DataFrame:
+    """One line per (kind, table, key): the rows a change touches."""
+    return changes[["change", "table", *KEY_COLUMNS]].astype("string").fillna("").drop_duplicates()
+
+
+def _plain(df: pd.DataFrame) -> list[dict]:
+    return df.astype(object).where(df.notna(), None).to_dict("records")
 
 
 def _edition(tables: dict[str, pd.DataFrame], with_hash: bool = False) -> str:
@@ -65,10 +204,6 @@ def _edition(tables: dict[str, pd.DataFrame], with_hash: bool = False) -> str:
         return "?"
     label = str(docs["edition"].iloc[0])
     return f"{label} ({str(docs['source_sha256'].iloc[0])[:8]})" if with_hash else label
-
-
-def _text(value) -> str:
-    return "" if value is None or pd.isna(value) else str(value)
 
 
 def _cell(text: str) -> str:
