@@ -7,6 +7,7 @@ Errors print ONE line, ``plan-extract: FILE: reason``, and exit with the error c
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -199,5 +200,18 @@ def _main(argv: list[str] | None) -> int:
         return 130
     return 0
 
+
+def entry() -> None:
+    """The ``plan-extract`` console script: :func:`main`, then exit without a last collection.
+
+    At exit the interpreter's collector walks every object still alive (GX leaves ~240 000)
+    before freeing them: 0.6 s of a validate run, for memory the OS takes back anyway.
+    Frozen objects are skipped; atexit handlers and stream flushes still run.
+    """
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +17,7 @@ from pipeline.errors import ValidationFailed
 from pipeline.validate import validate_dir, write_report
 from pipeline.validate.command import validate_command
 from pipeline.validate.frames import source_frames
-from pipeline.validate.suites import SUITES_DIR, load_suites
+from pipeline.validate.suites import SUITES_DIR, Deferred, defer, load_suites
 from tests.truth_tables import SHARED, load_truth, truth_tables
 
 EXCERPT = SHARED / "jisshi-keikaku-2025-excerpt.truth.json"
@@ -263,3 +264,15 @@ def test_every_frame_has_a_suite_with_distinct_descriptions(excerpt):
         for e in suite.data["expectations"]:
             assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", e["meta"]["ja"]), e["description"]
         assert suite.table in TABLES or suite.name == "sources"
+
+
+def test_a_deferred_module_is_imported_on_first_use(monkeypatch):
+    """GX's unused imports (scipy.stats, altair) are stand-ins until something reads them."""
+    monkeypatch.delitem(sys.modules, "colorsys", raising=False)
+    defer("colorsys")
+    import colorsys
+
+    assert isinstance(colorsys, Deferred) and "rgb_to_hsv" not in vars(colorsys)
+    assert colorsys.rgb_to_hsv(1.0, 0.0, 0.0) == (0.0, 1.0, 1.0)
+    assert not isinstance(sys.modules["colorsys"], Deferred)
+    assert colorsys.hsv_to_rgb is sys.modules["colorsys"].hsv_to_rgb
