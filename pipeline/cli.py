@@ -41,7 +41,7 @@ def cmd_validate(args) -> None:
 def cmd_export(args) -> None:
     from pipeline.publish import export_dir
 
-    files = export_dir(args.dir, args.out, args.encoding)
+    files = export_dir(args.dir, args.out, args.encoding, args.settings.publication)
     print(f"wrote {len(files)} files to {args.out}")
 
 
@@ -108,7 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="staged tables → open-data CSV + datapackage.json",
                        description="One CSV per table following the 総務省 統一ルール, with "
-                       "全国地方公共団体コード 100005 and a Frictionless datapackage.json.")
+                       "全国地方公共団体コード 100005, tables.xlsx and a Frictionless datapackage.json; "
+                       "the newest edition in OUT, each earlier one in OUT/editions/<版>/.")
     p.add_argument("dir", type=Path, help="staged folder")
     p.add_argument("--out", type=Path, required=True, help="export folder (replaced atomically)")
     p.add_argument("--encoding", choices=("utf-8-sig", "cp932"), default="utf-8-sig",

@@ -6,7 +6,11 @@ All department knowledge lives here: abbreviations printed on the detail sheets
 
 from __future__ import annotations
 
+import csv
 import unicodedata
+from pathlib import Path
+
+from pipeline.errors import UsageError
 
 #: Abbreviations printed in cells → the prefix they stand for.
 ALIASES: dict[str, str] = {
@@ -44,3 +48,46 @@ def bureau_of(name: str) -> str | None:
         if name.startswith(bureau):
             return bureau
     return None
+
+
+#: Header of an organisation table (``publication.organisation`` in params.yaml).
+ORGANISATION_COLUMNS = ("所属名", "部局名")
+
+
+def load_organisation(path: Path) -> dict[str, str]:
+    """The analyst's organisation table: canonical department name → 部局.
+
+    A CSV (UTF-8, with or without BOM) with the columns 所属名 and 部局名; other columns are
+    ignored. A name listed twice with two bureaus is an error naming both lines.
+    """
+    try:
+        with Path(path).open(encoding="utf-8-sig", newline="") as f:
+            reader = csv.DictReader(f)
+            missing = [c for c in ORGANISATION_COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise UsageError(f"organisation table: missing column(s) {', '.join(missing)}", str(path))
+            table: dict[str, tuple[str, int]] = {}
+            for line, row in enumerate(reader, 2):
+                name, bureau = canonical(row["所属名"] or ""), canonical(row["部局名"] or "")
+                if not name or not bureau:
+                    continue
+                if name in table and table[name][0] != bureau:
+                    raise UsageError(f"organisation table: {name} is in {table[name][0]} (line "
+                                     f"{table[name][1]}) and in {bureau} (line {line})", str(path))
+                table[name] = (bureau, line)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise UsageError(f"organisation table unreadable: {exc}", str(path)) from exc
+    return {name: bureau for name, (bureau, _) in table.items()}
+
+
+def bureau_and_source(name: str, stated: str | None, organisation: dict[str, str]) -> tuple[str | None, str | None]:
+    """(部局, where it came from): what the document states, else the organisation table, else
+    nothing. A table that contradicts the document is an error, never a silent choice."""
+    listed = organisation.get(name)
+    if stated:
+        if listed and listed != stated:
+            raise UsageError(f"organisation table puts {name} in {listed}, the plan in {stated}")
+        return stated, "document"
+    if listed:
+        return listed, "organisation"
+    return None, None

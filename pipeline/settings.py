@@ -9,6 +9,7 @@ import yaml
 
 from pipeline.errors import UsageError
 from pipeline.limits import MiB, Limits
+from pipeline.publication import Publication
 from pipeline.vocabulary import DEFAULT, Vocabulary
 
 
@@ -17,6 +18,7 @@ class Settings:
     vocabulary: Vocabulary = DEFAULT
     limits: Limits = field(default_factory=Limits)
     workers: int = 0
+    publication: Publication = field(default_factory=Publication)
 
 
 def load_settings(path: Path | None) -> Settings:
@@ -33,6 +35,7 @@ def load_settings(path: Path | None) -> Settings:
             memory_bytes=int(lim.get("memory_mb", 2048)) * MiB,
         )
         vocab = DEFAULT.with_overrides(data.get("vocabulary") or {})
-        return Settings(vocab, limits, int(data.get("workers") or 0))
+        publication = Publication.from_params(data.get("publication") or {}, Path(path).parent)
+        return Settings(vocab, limits, int(data.get("workers") or 0), publication)
     except (yaml.YAMLError, ValueError, TypeError, AttributeError) as exc:
         raise UsageError(f"invalid parameters: {exc}", str(path)) from exc

@@ -146,6 +146,6 @@ def run_all(raw: Path, *, settings: Settings, progress: bool = False) -> None:
     extract_stage(pdf_paths([raw]), STAGED, settings=settings, progress=progress)
     METRICS.parent.mkdir(parents=True, exist_ok=True)
     validate_command(STAGED, METRICS, settings.vocabulary)
-    export_dir(STAGED, EXPORTS)
+    export_dir(STAGED, EXPORTS, publication=settings.publication)
     print(editions_diff_stage(STAGED, DIFF), file=sys.stderr)
     print(f"report: {report_stage(STAGED, REPORTS, METRICS, DIFF)}", file=sys.stderr)

@@ -76,7 +76,7 @@ def test_check_digit_rejects_malformed_codes(bad):
 
 def test_returns_every_csv_and_the_datapackage(staged, tmp_path):
     files = export_dir(staged, tmp_path / "out")
-    assert [p.name for p in files] == [f"{n}.csv" for n in TABLES] + ["datapackage.json"]
+    assert [p.name for p in files] == [f"{n}.csv" for n in TABLES] + ["tables.xlsx", "datapackage.json"]
     assert all(p.is_file() for p in files)
 
 
@@ -93,10 +93,10 @@ def test_utf8_with_bom_crlf_and_japanese_headers(exported):
     assert raw.split(b"\n", 1)[0].endswith(b"\r")
     header = raw[3:].split(b"\r\n", 1)[0].decode("utf-8").split(",")
     assert header == ["全国地方公共団体コード", "地方公共団体名", "実施項目番号", "方針番号", "目標番号",
-                      "実施項目名", "データ利活用計画", "ページ", "版", "出典ファイルSHA-256"]
+                      "実施項目名", "データ利活用計画", "ページ", "版"]
     assert list(read_csv(exported / "baselines.csv")[0]) == [
-        "全国地方公共団体コード", "地方公共団体名", "指標ID", "年度", "値", "単位", "表記", "ページ", "版",
-        "出典ファイルSHA-256"]
+        "全国地方公共団体コード", "地方公共団体名", "指標ID", "年度", "値", "単位", "表記", "ページ", "版"]
+    assert "出典ファイルSHA-256" in read_csv(exported / "documents.csv")[0]  # the hash: a fact about the PDF only
 
 
 def test_region_in_every_row_of_every_file(exported):
@@ -138,16 +138,18 @@ def test_datapackage_validates_and_describes_the_csvs(exported):
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     package = json.loads((exported / "datapackage.json").read_text(encoding="utf-8"))
     assert package["licenses"][0]["name"] == "CC-BY-4.0"
-    assert package["sources"] == [{"title": EXCERPT_PDF.name, "sha256": sha256_of(EXCERPT_PDF), "edition": "2025-03"}]
+    assert [(s["file"], s["sha256"], s["edition"]) for s in package["sources"]] == [
+        (EXCERPT_PDF.name, sha256_of(EXCERPT_PDF), "2025-03")]
     resources = {r["name"]: r for r in package["resources"]}
-    assert set(resources) == set(TABLES)
-    for res in resources.values():
+    assert set(resources) == set(TABLES) | {"workbook"}
+    for res in (r for r in resources.values() if r["format"] == "csv"):
         with (exported / res["path"]).open(encoding="utf-8-sig", newline="") as f:
             assert [f["name"] for f in res["schema"]["fields"]] == next(csv.reader(f))
     items = resources["items"]["schema"]
-    assert items["primaryKey"] == ["実施項目番号", "出典ファイルSHA-256"]  # keys hold per source PDF
-    link = ["方針番号", "目標番号", "出典ファイルSHA-256"]
+    assert items["primaryKey"] == ["実施項目番号"]  # one edition per folder: the plan's own keys
+    link = ["方針番号", "目標番号"]
     assert {"fields": link, "reference": {"resource": "policies", "fields": link}} in items["foreignKeys"]
+    assert {"fields": ["版"], "reference": {"resource": "documents", "fields": ["版"]}} in items["foreignKeys"]
     fields = {f["name"]: f for f in resources["baselines"]["schema"]["fields"]}
     assert (fields["値"]["type"], fields["年度"]["type"]) == ("number", "year")
     assert "単位" in fields["値"]["description"]
@@ -202,7 +204,7 @@ def test_broken_link_fails_validation_and_keeps_previous_export(tmp_path):
     before = (out / "items.csv").read_bytes()
     tables = excerpt_tables()
     tables["items"].loc[0, "policy_no"] = 99
-    with pytest.raises(ExportError, match="foreign|reference|lookup"):
+    with pytest.raises(ExportError, match="foreign key 方針番号/目標番号=99/1 has no row in policies.csv"):
         export_dir(stage(tmp_path / "bad", tables), out)
     assert (out / "items.csv").read_bytes() == before
 

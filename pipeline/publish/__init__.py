@@ -1,4 +1,4 @@
-"""Open-data publication of the staged tables: CSV per table + Frictionless datapackage."""
+"""Open-data publication of the staged tables: CSV per table, an Excel workbook, datapackage.json."""
 
 from pipeline.publish.export import ENCODINGS, export_dir
 

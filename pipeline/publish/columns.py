@@ -53,8 +53,10 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
 }
 
 #: Contract columns left out of the CSVs: page-layout coordinates are extraction provenance,
-#: not a fact about the plan.
+#: not a fact about the plan; the PDF's hash is a fact about the source, so only ``documents``
+#: keeps it (every other table names its edition by 版, the key an analyst joins on).
 OMITTED = frozenset({"bbox"})
+SOURCE_ONLY = frozenset({"source_sha256"})
 
 #: Contract columns holding a list, written as one fact instead (one fact per cell).
 REPLACED = {"pages": "last_page"}
@@ -63,7 +65,11 @@ REPLACED = {"pages": "last_page"}
 ADDED_AFTER: dict[tuple[str, str], str] = {
     ("baselines", "value"): "unit",
     ("actuals", "value"): "unit",
+    ("departments", "bureau"): "bureau_source",
 }
+
+#: Where a department's 部局 came from (the ``bureau_source`` column).
+BUREAU_FROM_DOCUMENT, BUREAU_FROM_ORGANISATION = "計画書", "組織表"
 
 _NUMBER_UNIT = "単位は同じ行の「単位」列。"
 
@@ -88,7 +94,10 @@ COLUMNS: dict[str, Column] = {
     "page": Column("ページ", "記載されているPDFのページ（1始まり）。"),
     "last_page": Column("終了ページ", "記載が続く最後のPDFのページ（1始まり）。", "integer"),
     "department": Column("所属名", "所属（課・室等）の正式名称。略称は展開済み。"),
-    "bureau": Column("部局名", "所属が属する部局。名称から判断できない場合は空欄。"),
+    "bureau": Column("部局名", "所属が属する部局。計画書にも組織表にも記載がない場合は空欄（推測しない）。"),
+    "bureau_source": Column(
+        "部局名の根拠", f"部局名の出典: {BUREAU_FROM_DOCUMENT}（所属名に部局名が記載されている）または"
+        f"{BUREAU_FROM_ORGANISATION}（params.yaml の publication.organisation）。部局名が空欄なら空欄。", "string"),
     "project_seq": Column("事業番号", "実施項目内の事業の番号。"),
     "name": Column("事業名", "事業の名称。"),
     "current_issues": Column("現状・課題", "事業の現状と課題。"),
@@ -139,6 +148,21 @@ TABLE_TITLES: dict[str, str] = {
     "actuals": "参考指標の実績値",
 }
 
+TABLE_DESCRIPTIONS: dict[str, str] = {
+    "documents": "抽出元のPDF（版ごとに1行）: ファイル名、SHA-256、ページ数、体系図に記載された目標・方針・実施項目の数、計画期間。",
+    "goals": "体系図の目標: 番号、名称、説明文。",
+    "policies": "体系図の方針: 番号、属する目標、名称、説明文。",
+    "items": "体系図の実施項目: 番号、属する方針・目標、名称、データ利活用計画（★）の該当。",
+    "departments": "計画に記載された所属（課・室等）と部局。",
+    "item_departments": "体系図で実施項目ごとに記載された取組所属（記載順）。",
+    "projects": "個票の事業: 事業名、現状・課題、取組内容、関連情報。",
+    "project_departments": "個票の事業ごとの取組所属・関係所属（記載順）。",
+    "schedule": "個票の工程表: 計画/実績・評価の各工程の見出し、内容、開始・終了年度（線表の範囲）。",
+    "indicators": "個票の参考指標: 指標ID、名称、単位。",
+    "baselines": "参考指標の策定時の値（年度、数値、計画書の表記）。",
+    "actuals": "参考指標の実績値（記入済みの年度のみ、年度ごとに1行）。",
+}
+
 _ARROW_TYPES = {pa.int64(): "integer", pa.float64(): "number", pa.bool_(): "boolean", pa.string(): "string"}
 
 
@@ -151,7 +175,7 @@ def csv_columns(table: str) -> list[str]:
     """English names of the CSV's columns, in order: region first, then the contract's."""
     names = list(REGION_VALUES)
     for name in TABLES[table].column_names:
-        if name in OMITTED:
+        if name in OMITTED or (name in SOURCE_ONLY and table != "documents"):
             continue
         names.append(REPLACED.get(name, name))
         if (table, name) in ADDED_AFTER:

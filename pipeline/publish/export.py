@@ -1,20 +1,27 @@
-"""Staged Parquet tables → machine-readable open-data CSVs (総務省 統一ルール).
+"""Staged Parquet tables → machine-readable open-data CSVs (総務省 統一ルール) and a workbook.
 
 One fact per cell, numbers as plain numbers, units in their own column, Western years,
 NFKC text without platform-dependent characters, the region in the first columns of every
-file. The files are written to a temporary sibling directory, checked with frictionless, and
-only then swapped in, so a failed export never leaves a half-written directory behind.
+file. ``exports/`` holds the newest edition; each earlier one goes to ``exports/editions/<版>/``
+with the same files, so every folder joins naively (one edition, keys without the PDF hash).
+The files are written to a temporary sibling directory, their keys checked, and only then
+swapped in, so a failed export never leaves a half-written directory behind.
+
+Imports: csv, pyarrow.parquet (the staged tables) and xlsxwriter; frictionless is not
+imported here (it costs a second): the tests validate the package with it.
 """
 
 from __future__ import annotations
 
 import csv
 import math
+import os
 import shutil
+import sys
 import tempfile
 import unicodedata
 import uuid
-from dataclasses import dataclass
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,49 +29,95 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.contract import TABLES
-from pipeline.errors import ExportError
-from pipeline.publish import columns as C
-from pipeline.publish.datapackage import package_problems, write_datapackage
+from pipeline.departments import bureau_and_source, load_organisation
+from pipeline.errors import ExportError, UsageError
 from pipeline.formulas import neutralise
+from pipeline.publication import Publication
+from pipeline.publish import columns as C
+from pipeline.publish.datapackage import key_problems, write_datapackage
+from pipeline.publish.tables import CsvTable, EditionRows
+from pipeline.publish.workbook import WORKBOOK, write_workbook
 
 ENCODINGS = ("utf-8-sig", "cp932")
 LINE_TERMINATOR = "\r\n"
+EDITIONS_DIR = "editions"
+_BUREAU_SOURCES = {"document": C.BUREAU_FROM_DOCUMENT, "organisation": C.BUREAU_FROM_ORGANISATION}
 
 
-@dataclass(frozen=True)
-class CsvTable:
-    """One table as it goes into its CSV: English column names and formatted cells."""
-
-    name: str
-    columns: list[str]
-    rows: list[list[str]]
-
-    @property
-    def file_name(self) -> str:
-        return f"{self.name}.csv"
-
-
-def export_dir(staged_dir: Path, out_dir: Path, encoding: str = "utf-8-sig") -> list[Path]:
-    """Write one CSV per contract table plus datapackage.json to ``out_dir``; return the files."""
+def export_dir(staged_dir: Path, out_dir: Path, encoding: str = "utf-8-sig",
+               publication: Publication | None = None) -> list[Path]:
+    """Write the newest edition's CSVs, workbook and datapackage.json to ``out_dir`` and each
+    earlier edition's to ``out_dir/editions/<版>/``; return the files written."""
     staged_dir, out_dir = Path(staged_dir), Path(out_dir)
+    publication = publication or Publication()
     if encoding not in ENCODINGS:
         raise ExportError(f"unsupported encoding {encoding!r} (choose one of {', '.join(ENCODINGS)})")
     records = {name: _read_staged(staged_dir, name) for name in TABLES}
-    tables = [_csv_table(name, records, encoding) for name in TABLES]
+    organisation = load_organisation(publication.organisation) if publication.organisation else {}
+    editions = _editions(records, staged_dir)
+    created = _created()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.tmp-"))
     tmp.chmod(0o755)  # mkdtemp makes it private; published data is world-readable
     try:
-        for table in tables:
-            _write_csv(tmp / table.file_name, table, encoding)
-        write_datapackage(tmp, tables, records["documents"], encoding)
-        problems = package_problems(tmp)
-        if problems:
-            raise ExportError("datapackage does not validate: " + "; ".join(problems[:5]), file=str(out_dir))
+        newest, earlier = editions[-1], editions[:-1]
+        files = _write_edition(tmp, newest, encoding, publication, created, organisation, editions)
+        for edition in earlier:
+            files += _write_edition(tmp / EDITIONS_DIR / edition.label, edition, encoding, publication,
+                                    created, organisation, [edition])
+        _warn_unconfigured(publication, editions)
         _swap_in(tmp, out_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return [out_dir / t.file_name for t in tables] + [out_dir / "datapackage.json"]
+    return [out_dir / f.relative_to(tmp) for f in files]
+
+
+def _editions(records: dict[str, list[dict]], staged_dir: Path) -> list[EditionRows]:
+    """The staged editions, oldest first (by 版, then file name), each with its own rows."""
+    docs = sorted(records["documents"], key=lambda d: (d["edition"] or "", d["source_file"] or ""))
+    if not docs:
+        raise ExportError("no edition to export (documents table is empty)", file=str(staged_dir))
+    labels = [d["edition"] for d in docs]
+    for doc in docs:
+        label = doc["edition"]
+        if not label or labels.count(label) > 1 or not label.replace("-", "").isalnum():
+            raise ExportError(f"edition {label!r} of {doc['source_file']} is missing, unusable as a "
+                              "folder name or not unique", file=str(staged_dir))
+    return [EditionRows(d["edition"], d, {name: [r for r in rows if r["source_sha256"] == d["source_sha256"]]
+                                      for name, rows in records.items()}) for d in docs]
+
+
+def _write_edition(directory: Path, edition: EditionRows, encoding: str, publication: Publication,
+                   created: str, organisation: dict[str, str], covered: list[EditionRows]) -> list[Path]:
+    """One edition's CSVs, workbook and datapackage.json into ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    tables = [_csv_table(name, edition.records, encoding, organisation) for name in TABLES]
+    problems = key_problems(tables)
+    if problems:
+        raise ExportError(f"edition {edition.label}: keys do not hold: " + "; ".join(problems[:5]))
+    for table in tables:
+        _write_csv(directory / table.file_name, table, encoding)
+    write_workbook(directory / WORKBOOK, tables, publication, created)
+    package = write_datapackage(directory, tables, edition, covered, encoding, publication, created)
+    return [directory / t.file_name for t in tables] + [directory / WORKBOOK, package]
+
+
+def _created() -> str:
+    """Now (RFC 3339, UTC), or ``SOURCE_DATE_EPOCH`` for byte-identical re-exports."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    try:
+        when = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
+    except (ValueError, OverflowError) as exc:
+        raise UsageError(f"SOURCE_DATE_EPOCH is not a Unix time: {epoch!r}") from exc
+    return when.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _warn_unconfigured(publication: Publication, editions: list[EditionRows]) -> None:
+    missing = [e.label for e in editions if not (publication.editions.get(e.label) or None)
+               or not publication.editions[e.label].url]
+    if missing:
+        print(f"plan-extract: params.yaml: no publication.editions URL for {', '.join(missing)}; "
+              "datapackage.json names the PDF file only", file=sys.stderr)
 
 
 def _read_staged(staged_dir: Path, name: str) -> list[dict]:
@@ -73,14 +126,17 @@ def _read_staged(staged_dir: Path, name: str) -> list[dict]:
         raise ExportError(f"staged table {name} is missing", file=str(path))
     schema = TABLES[name].schema
     try:
-        table = pq.read_table(path)
+        # ParquetFile, not read_table: read_table goes through pyarrow.dataset, which imports
+        # pandas (a second of start-up for nothing here)
+        table = pq.ParquetFile(path).read()
         table = table.select(schema.names).cast(schema)
     except (KeyError, pa.ArrowException) as exc:
         raise ExportError(f"staged table {name} does not match the contract: {exc}", file=str(path)) from exc
     return table.to_pylist()
 
 
-def _csv_table(name: str, records: dict[str, list[dict]], encoding: str) -> CsvTable:
+def _csv_table(name: str, records: dict[str, list[dict]], encoding: str,
+               organisation: dict[str, str]) -> CsvTable:
     names = C.csv_columns(name)
     units = {r["indicator_id"]: r["unit"] for r in records["indicators"]}
     rows = []
@@ -90,6 +146,9 @@ def _csv_table(name: str, records: dict[str, list[dict]], encoding: str) -> CsvT
             full["last_page"] = _last_page(record["pages"])
         if "unit" in names and "unit" not in record:
             full["unit"] = units.get(record["indicator_id"])
+        if "bureau_source" in names:
+            full["bureau"], source = bureau_and_source(record["department"], record["bureau"], organisation)
+            full["bureau_source"] = _BUREAU_SOURCES.get(source)
         where = _row_label(name, row_no, record)
         rows.append([_cell(f"{where}, column {C.column(name, col).title}", col, full[col], encoding)
                      for col in names])

@@ -1,0 +1,30 @@
+"""The tables of one export as plain data: what the CSV, workbook and datapackage writers share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    """One table as it goes into its CSV: English column names and formatted cells."""
+
+    name: str
+    columns: list[str]
+    rows: list[list[str]]
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.name}.csv"
+
+
+@dataclass(frozen=True)
+class EditionRows:
+    """One edition (one source PDF) of the staged tables."""
+
+    #: The 版 (``2025-03``): the edition's folder name and the ``版`` column.
+    label: str
+    #: Its ``documents`` row.
+    document: dict
+    #: Contract table name → its rows of this edition.
+    records: dict[str, list[dict]]
