@@ -40,7 +40,7 @@ def project(tmp_path_factory) -> Path:
     project = tmp_path_factory.mktemp("project")
     for name in ("Makefile", "dvc.yaml", "params.yaml", "pyproject.toml", "uv.lock", ".dvcignore"):
         shutil.copy2(ROOT / name, project / name)
-    for name in ("pipeline", "expectations"):
+    for name in ("pipeline", "expectations", "reference"):
         shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
     (project / ".venv").symlink_to(ROOT / ".venv")
     (project / "raw").mkdir()
