@@ -21,6 +21,8 @@ from pipeline.publish.tables import CsvTable, EditionRows
 from pipeline.publish.workbook import WORKBOOK
 
 PACKAGE_NAME = "gunma-gyozaisei-kaikaku-jisshi-keikaku"
+#: The default title (the diff's package names itself after it).
+PACKAGE_TITLE = Publication().title
 LICENSE = {
     "name": "CC-BY-4.0",
     "path": "https://creativecommons.org/licenses/by/4.0/legalcode.ja",
