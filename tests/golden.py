@@ -1,4 +1,8 @@
-"""Compare extracted tables with truth tables, field by field (NFKC, whitespace ignored)."""
+"""Compare extracted tables with truth tables, field by field (NFKC, whitespace counted).
+
+Whitespace is content: a space between Japanese glyphs or a lost typed line break is a
+difference like any other.
+"""
 
 from __future__ import annotations
 
@@ -29,8 +33,6 @@ COMPARED = {
 def _norm(v):
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return None
-    if isinstance(v, str):
-        return "".join(v.split())
     if isinstance(v, float) and v.is_integer():
         return int(v)
     if hasattr(v, "item"):

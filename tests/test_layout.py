@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from pipeline.layout.grid import build_table, cluster, connected_groups, find_tables, place
 from pipeline.layout.model import Char, Segment
 from pipeline.layout.tables import continues, join
@@ -150,3 +153,41 @@ def test_department_cell_joins_wrapped_names_and_keeps_one_per_line():
     # a full line that is only a bureau continues on the next line
     narrow = _dep_cell(["教育委員会事務局", "総務課"], width=83)
     assert department_names(narrow, DEFAULT) == ["教育委員会事務局総務課"]
+
+
+def spaced_chars(text, x, top, pitch, size=10.0):
+    """Glyphs ``pitch`` apart (均等割付 spreads a short text across its cell so)."""
+    return [Char(x + k * pitch, top, x + k * pitch + size, top + size, text=ch, size=size, index=k)
+            for k, ch in enumerate(text)]
+
+
+@given(st.text(st.sampled_from("事業参考指標デジタル人材の支援取組内容"), min_size=2, max_size=12),
+       st.floats(12, 60))
+def test_distributed_japanese_joins_without_spaces(text, pitch):
+    [line] = lines_of(spaced_chars(text, 5, 5, pitch))
+    assert line.text == text
+
+
+@given(st.text(st.sampled_from("ABCXYZ0129"), min_size=1, max_size=5),
+       st.text(st.sampled_from("ABCXYZ0129"), min_size=1, max_size=5), st.floats(0, 30))
+def test_a_space_only_where_a_reader_sees_one(a, b, pitch_gap):
+    """Latin words keep the wider gap between them as one space, however spread the line is."""
+    chars = spaced_chars(a, 0, 0, 10 + pitch_gap)
+    chars += spaced_chars(b, chars[-1].x0 + 10 + pitch_gap + 8, 0, 10 + pitch_gap)
+    for k, ch in enumerate(chars):
+        ch.index = k
+    [line] = lines_of(chars)
+    assert line.text == f"{a} {b}"
+
+
+def test_japanese_beside_latin_gets_no_space_from_a_gap():
+    chars = text_chars("DX", 0, 0) + text_chars("推進", 30, 0, start=2)
+    assert lines_of(chars)[0].text == "DX推進"
+
+
+def test_stacked_glyphs_are_one_word():
+    """縦書き: one glyph under the other in a narrow cell; Latin letters are not spaced."""
+    chars = [Char(5, 12 * k, 15, 12 * k + 10, text=ch, size=10, index=k) for k, ch in enumerate("1DX等の推進")]
+    lines = lines_of(chars)
+    assert len(lines) == 7
+    assert join_lines(lines, 20) == "1DX等の推進"

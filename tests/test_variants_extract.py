@@ -20,6 +20,8 @@ VARIANTS = {
         reiwa_years=True, fullwidth_digits=True, filled_actuals=True, partial_bars=True, reword=True),
     "kangxi-radicals-ttf": VariantOptions(kangxi=True),
     "browser-lookalike-code-points": VariantOptions(lookalikes=True),
+    "excel-distributed-alignment": VariantOptions(distributed=True),
+    "stacked-vertical-goal-cells": VariantOptions(stacked_goals=True),
     "b4-mincho-narrow-columns": VariantOptions(font="HeiseiMin-W3", page_size=landscape(B4),
                                                column_scale=0.8, font_size=9),
     # running header below the usual margin zone: found as the line above all content

@@ -14,6 +14,11 @@ from .model import Char, Line
 #: Characters a line may not start with (禁則): the layout engine pushes one more
 #: character down with them, so the wrapped line ends a character earlier.
 NO_LINE_START = set("、。，．,.)）」』】〕〉》]｝}!?！？%％ー～ぁぃぅぇぉっゃゅょァィゥェォッャュョ・:;：；")
+#: Characters a line may not end with: opening brackets stay with what follows them.
+NO_LINE_END = set("(（「『【〔〈《[｛{")
+#: Marks that close a sentence or clause: a line breaker does not break between one of these
+#: and a Latin word or number typed right after it (see _first_token_width).
+CLOSING = set("、。，．)）」』】〕〉》]｝}")
 
 
 def lines_of(chars: Iterable[Char]) -> list[Line]:
@@ -35,14 +40,20 @@ def lines_of(chars: Iterable[Char]) -> list[Line]:
 
 
 def _line(chars: list[Char]) -> Line:
-    """One pass over a line's glyphs (left to right): its box, text and measures."""
+    """One pass over a line's glyphs (left to right): its box, text and measures.
+
+    A gap between glyphs is a space only where a reader would see one: between Latin words
+    or numbers, and wider than the line's usual gap. Distributed alignment (均等割付) spreads
+    every glyph of a cell apart; those gaps are layout, and Japanese glyphs never get a space.
+    """
     first = prev = chars[0]
     top, x1, bottom, size = first.top, first.x1, first.bottom, first.size
     parts, count = [first.text], int(bool(first.text.strip()))
+    usual = _usual_gap(chars)
     for ch in chars[1:]:
         top, x1 = min(top, ch.top), max(x1, ch.x1)
         bottom, size = max(bottom, ch.bottom), max(size, ch.size)
-        if ch.x0 - prev.x1 > 0.5 * min(ch.size, prev.size):  # a visible gap: a space
+        if ch.x0 - prev.x1 - usual > 0.5 * min(ch.size, prev.size) and _needs_space(prev.text, ch.text):
             parts.append(" ")
         parts.append(ch.text)
         count += bool(ch.text.strip())
@@ -52,6 +63,13 @@ def _line(chars: list[Char]) -> Line:
                 indexes=_compact([c.index for c in chars]))
 
 
+def _usual_gap(chars: list[Char]) -> float:
+    """The median gap between neighbouring glyphs: 0 for set text, wide for 均等割付 (a
+    single gap tells nothing: two Latin words apart are two words)."""
+    gaps = sorted(max(0.0, b.x0 - a.x1) for a, b in zip(chars, chars[1:]))
+    return gaps[(len(gaps) - 1) // 2] if len(gaps) > 1 else 0.0
+
+
 def _compact(indexes: list[int]) -> Sequence[int]:
     """A line's characters are usually consecutive in the content stream: keep a range then."""
     run = range(indexes[0], indexes[0] + len(indexes))
@@ -59,28 +77,66 @@ def _compact(indexes: list[int]) -> Sequence[int]:
 
 
 def _first_token_width(chars: list[Char]) -> float:
-    """Width of what would have had to fit: one character, or a whole Latin word."""
-    if chars[0].text.isascii() and chars[0].text.isalnum():
-        end = chars[0].x1
-        for prev, ch in zip(chars, chars[1:]):
-            if not (ch.text.isascii() and ch.text.isalnum()) or ch.x0 - prev.x1 > 0.2 * ch.size:
-                break
-            end = ch.x1
-        return end - chars[0].x0
-    width = chars[0].width
-    if chars[0].text in NO_LINE_START:
+    """Width of what would have had to fit at the end of the line before: the first unit a
+    line breaker does not split. That is one character or a whole Latin word (ASCII without
+    a gap, brackets included), after any opening brackets (「, ( stay with what follows) and
+    with the closing marks that may not start a line (う。 moves as one), and a Latin word
+    or number right after such a mark (う。2026 moves as one, as LibreOffice breaks).
+    """
+    i, n = 0, len(chars)
+    while i + 1 < n and chars[i].text in NO_LINE_END:
+        i += 1
+    i = _word_end(chars, i)
+    while i + 1 < n and chars[i + 1].text in NO_LINE_START and _touching(chars[i], chars[i + 1]):
+        i += 1
+        if i + 1 < n and _latin(chars[i + 1].text) and _touching(chars[i], chars[i + 1]):
+            i = _word_end(chars, i + 1)
+    width = chars[i].x1 - chars[0].x0
+    if chars[0].text in NO_LINE_START:  # it pushed the character before it down too
         width += chars[0].size
     return width
 
 
+def _latin(text: str) -> bool:
+    return text.isascii() and text.isalnum()
+
+
+def _touching(a: Char, b: Char) -> bool:
+    return b.x0 - a.x1 <= 0.2 * b.size
+
+
+def _word_end(chars: list[Char], i: int) -> int:
+    """Index of the last glyph of the Latin word starting at ``i`` (``i`` itself otherwise)."""
+    if not _latin(chars[i].text):
+        return i
+    while (i + 1 < len(chars) and chars[i + 1].text.isascii() and chars[i + 1].text.strip()
+           and _touching(chars[i], chars[i + 1])):
+        i += 1
+    return i
+
+
 def is_soft_wrap(line: Line, following: Line, right: float) -> bool:
-    """Did ``line`` end only because ``following``'s first token did not fit before ``right``?"""
+    """Did ``line`` end only because ``following``'s first token did not fit before ``right``?
+
+    Not where ``line`` ends with a closing mark and ``following`` starts with a Latin word or
+    number: a line breaker keeps those together (it moved 「う。2026」 as one), so the line was
+    broken there by hand (「…運営する。⏎NETSUGEN会員…」).
+    """
+    if line.text[-1:] in CLOSING and _latin(following.text[:1]):
+        return False
     slack = 0.6 * max(line.size, following.size)
     return line.x1 + following.lead > right - slack
 
 
 def _needs_space(a: str, b: str) -> bool:
+    """Would a reader see a space between text ending ``a`` and text starting ``b``? Only
+    between Latin words or numbers (ASCII letters and digits on both sides)."""
     return bool(a and b) and a[-1].isascii() and a[-1].isalnum() and b[0].isascii() and b[0].isalnum()
+
+
+def _stacked(upper: Line, lower: Line) -> bool:
+    """One glyph under the other on the same axis: stacked vertical text (縦書き), one word."""
+    return upper.count == 1 and lower.count == 1 and abs(upper.cx - lower.cx) < 0.5 * max(upper.size, lower.size)
 
 
 def join_lines(lines: Sequence[Line], right: float) -> str:
@@ -90,6 +146,8 @@ def join_lines(lines: Sequence[Line], right: float) -> str:
         text = line.text
         if i == 0:
             out = text
+        elif _stacked(lines[i - 1], line):
+            out += text
         elif is_soft_wrap(lines[i - 1], line, right):
             out += (" " if _needs_space(out, text) else "") + text
         else:

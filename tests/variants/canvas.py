@@ -6,6 +6,7 @@ after it are placed, when its first page may already be behind the cursor.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,7 +121,9 @@ class Flow:
 def wrap(text: str, width: float, face: Typeface, size: float) -> list[str]:
     """Greedy character wrap (Japanese has no word breaks); hard ``\\n`` always breaks.
 
-    A break never lands next to a space, so joining the lines without a separator gives the
+    Like a spreadsheet's line breaker, a Latin word (or number) is not split unless it is
+    longer than the line, nor parted from a closing mark (。、」…) typed right before it. A
+    break never lands next to a space, so joining the lines without a separator gives the
     text back exactly (that is how the truth removes soft wraps).
     """
     lines: list[str] = []
@@ -131,10 +134,36 @@ def wrap(text: str, width: float, face: Typeface, size: float) -> list[str]:
             while end < len(para) and (end == start or w + face.width(para[end], size) <= width):
                 w += face.width(para[end], size)
                 end += 1
-            while start + 1 < end < len(para) and (para[end] == " " or para[end - 1] == " "):
+            fitted = end
+            while start + 1 < end < len(para) and _unbreakable(para[end - 1], para[end]):
                 end -= 1
+            if end == start + 1 < fitted:  # one word longer than the line: split it after all
+                end = fitted
             lines.append(para[start:end])
             if end >= len(para):
                 break
             start = end
     return lines
+
+
+def _unbreakable(before: str, after: str) -> bool:
+    latin = after.isascii() and after.isalnum()
+    return (before == " " or after == " " or (latin and before.isascii() and before.isalnum())
+            or (latin and before in "、。，．)）」』】〕〉》]｝}"))
+
+
+def full_line_breaks(text: str, width: float, face: Typeface, size: float) -> str:
+    """``text`` without the typed breaks that fall right after a full line: there the page
+    looks exactly like a wrap (the next character would not have fitted either), so what is
+    drawn cannot tell them apart; the truth of a drawn edition holds what can be read."""
+    paras = text.split("\n")
+    out = paras[0]
+    for para in paras[1:]:
+        last = wrap(out.split("\n")[-1], width, face, size)[-1] if out else ""
+        first = re.match(r"[A-Za-z0-9]+|.|", para)[0]  # its first unbreakable unit
+        if last[-1:] in "、。，．)）」』】〕〉》]｝}" and first[:1].isascii() and first[:1].isalnum():
+            full = False  # a breaker keeps 。 and a Latin word together: this break was typed
+        else:  # the extractor allows 0.6 em for the cell's padding it cannot see
+            full = bool(last and para) and face.width(last + first, size) > width - 0.6 * size
+        out += ("" if full else "\n") + para
+    return out

@@ -11,9 +11,9 @@ from reportlab.lib.colors import Color, black
 from pipeline.departments import ALIASES
 
 from . import style
-from .canvas import Flow, wrap
+from .canvas import Flow, full_line_breaks, wrap
 from .options import VariantOptions
-from .table import LEADING, Cell, Merge, Row, Table, lead_height, place
+from .table import LEADING, PAD_RATIO, Cell, Merge, Row, Table, lead_height, place
 
 TRACKS = (("plan_actual", "計画/実績"), ("evaluation", "評価"))
 NONE = "-"
@@ -32,15 +32,15 @@ def printed_department(name: str) -> str:
 def _departments(col: int, names: list[str], span: int) -> Cell:
     if not names:
         return Cell(col, NONE, span=span, align="center")
-    return Cell(col, "、".join(map(printed_department, names)), span=span)
+    return Cell(col, "、".join(map(printed_department, names)), span=span, spread=True)
 
 
 def _label(col: int, text: str) -> Cell:
-    return Cell(col, text, align="center", fill=style.LABEL, stroke="rect")
+    return Cell(col, text, align="center", fill=style.LABEL, stroke="rect", spread=True)
 
 
 def _head(col: int, text: str, span: int = 1) -> Cell:
-    return Cell(col, text, span=span, align="center", fill=style.HEAD)
+    return Cell(col, text, span=span, align="center", fill=style.HEAD, spread=True)
 
 
 def _block_rows(bars: list[dict], years: list[int], tag: tuple) -> list[Row]:
@@ -82,7 +82,7 @@ def project_table(project: dict, bars: list[dict], years: list[int], widths: lis
         for block in blocks:
             first = len(rows)
             rows += _block_rows(block, years, tag)
-            merges.append(Merge(0, first, len(rows) - 1, label, fill=style.LABEL))
+            merges.append(Merge(0, first, len(rows) - 1, label, fill=style.LABEL, spread=True))
     return Table(widths, rows, size, merges)
 
 
@@ -98,7 +98,7 @@ def indicator_table(indicators: list[dict], years: list[int], width: float, scal
                          Cell(2, ind["baseline_text"], align="right")]
                         + [Cell(3 + i, actuals.get(str(fy), {}).get("text", ""), align="right")
                            for i, fy in enumerate(years)]))
-    return Table(widths, rows, size, [Merge(0, 0, 1, "参考指標", fill=style.HEAD)], header=2)
+    return Table(widths, rows, size, [Merge(0, 0, 1, "参考指標", fill=style.HEAD, spread=True)], header=2)
 
 
 class DetailWriter:
@@ -156,15 +156,23 @@ class DetailWriter:
         self.banded |= {("goal", goal["goal_no"]), ("policy", policy["policy_no"])}
         tables = [project_table(p, self.bars[(p["item_no"], p["project_seq"])], self.years,
                                 self.widths, self.size, self.year) for p in projects]
+        for table in tables:
+            table.distributed = self.options.distributed
         first_lead = lead_height(tables[0], flow) if tables else 0.0
         self.heading(f"実施項目{item['item_no']} {item['title']}", first_lead)
         pages: dict[tuple, list[int]] = {}
         for table in tables:
             flow.take(min(self.size, flow.room))
             pages.update(place(table, flow))
+        text_width = sum(self.widths[1:]) - 2 * self.size * PAD_RATIO
+        for p in projects:  # the truth holds what the page shows (drawn from the original)
+            for key in ("current_issues", "actions", "related_info"):
+                if p[key]:
+                    p[key] = full_line_breaks(p[key], text_width, self.doc.face, self.size)
         if indicators:
             table = indicator_table(indicators, self.years, self.doc.width,
                                     self.options.column_scale, self.size, self.year)
+            table.distributed = self.options.distributed
             self.heading("指標", lead_height(table, flow))
             place(table, flow)
         return pages

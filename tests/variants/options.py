@@ -19,6 +19,8 @@ class VariantOptions:
     fullwidth_digits: bool = False  # ２０２５年度, ２１０者
     kangxi: bool = False  # text layer uses Kangxi radical code points (needs a TrueType font)
     lookalikes: bool = False  # …and CJK Radicals Supplement / U+2027 look-alikes, as a browser prints
+    distributed: bool = False  # 均等割付 on labels, headers, department names and item titles
+    stacked_goals: bool = False  # 縦書き goal cells: one glyph under the other (Latin too)
     partial_bars: bool = False  # some schedule bars cover only part of the plan period
     filled_actuals: bool = False  # some 実績 cells carry values
     reword: bool = False  # a revised edition: some titles and texts changed

@@ -14,8 +14,10 @@ FOOTNOTE = "※★は、群馬県官民データ活用推進計画の取組項�
 MIN_SCALE = 0.6  # the 体系図 shrinks at most this far to fit on one page, then it breaks
 
 
-def _widths(total: float, scale: float) -> list[float]:
+def _widths(total: float, scale: float, stacked_goals: bool) -> list[float]:
     goal, policy, dept = 0.19 * total * scale, 0.21 * total * scale, 0.22 * total
+    if stacked_goals:  # a narrow column: the goal's title stands one glyph under the other
+        goal = 0.035 * total
     return [goal, policy, total - goal - policy - dept, dept]
 
 
@@ -33,22 +35,25 @@ def overview_table(truth: dict, options: VariantOptions, width: float, size: flo
     counts = truth["declared_counts"]
     items = sorted(truth["items"], key=lambda it: it["item_no"])
     head = [f"{counts['goals']}つの目標", f"{counts['policies']}の方針", f"{counts['items']}の実施項目", "取組所属"]
-    rows = [Row([Cell(c, text, align="center", fill=style.HEAD, stroke="rect") for c, text in enumerate(head)])]
+    rows = [Row([Cell(c, text, align="center", fill=style.HEAD, stroke="rect", spread=True)
+                 for c, text in enumerate(head)])]
     per_page = options.overview_rows_per_page
     for k, item in enumerate(items):
         star = "★" if item["data_utilization_plan"] else ""
-        rows.append(Row([Cell(2, f"{item['item_no']} {item['title']}{star}"),
-                         Cell(3, "\n".join(item["departments"]))],
+        rows.append(Row([Cell(2, f"{item['item_no']} {item['title']}{star}", spread=True),
+                         Cell(3, "\n".join(item["departments"]), spread=True)],
                         tag=("item", item["item_no"]),
                         break_before=bool(per_page) and k > 0 and k % per_page == 0))
     goals = {g["goal_no"]: g for g in truth["goals"]}
     policies = {p["policy_no"]: p for p in truth["policies"]}
-    merges = [Merge(0, first, last, f"{no} {goals[no]['title']}", align="left",
-                    fill=style.GOAL_FILLS[(no - 1) % len(style.GOAL_FILLS)])
+    merges = [Merge(0, first, last, f"{no} {goals[no]['title']}",
+                    align="center" if options.stacked_goals else "left",
+                    fill=style.GOAL_FILLS[(no - 1) % len(style.GOAL_FILLS)], stacked=options.stacked_goals)
               for no, first, last in _runs(items, "goal_no", 1)]
     merges += [Merge(1, first, last, f"{no} {policies[no]['title']}", align="left", stroke="lines")
                for no, first, last in _runs(items, "policy_no", 1)]
-    return Table(_widths(width, options.column_scale), rows, size, merges, header=1)
+    return Table(_widths(width, options.column_scale, options.stacked_goals), rows, size, merges,
+                 header=1, distributed=options.distributed)
 
 
 def draw_overview(truth: dict, options: VariantOptions, flow: Flow, size: float) -> dict[int, int]:

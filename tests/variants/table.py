@@ -26,6 +26,7 @@ class Cell:
     fill: Color | None = None
     stroke: str = "lines"  # "lines" or "rect": how the border is drawn
     color: Color = black
+    spread: bool = False  # a label, header, department or title: 均等割付 when the table says so
 
 
 @dataclass
@@ -48,6 +49,8 @@ class Merge:
     align: str = "center"
     fill: Color | None = None
     stroke: str = "rect"
+    spread: bool = False
+    stacked: bool = False  # 縦書き: one glyph under the other
 
 
 @dataclass
@@ -57,6 +60,10 @@ class Table:
     size: float
     merges: list[Merge] = field(default_factory=list)
     header: int = 0  # leading rows repeated on every page the table continues on
+    distributed: bool = False  # Excel's 均等割付 on the ``spread`` cells: glyphs spread across
+
+    def align(self, cell: Cell | Merge) -> str:
+        return "distribute" if self.distributed and cell.spread else cell.align
 
     def x(self, col: int) -> float:
         return sum(self.widths[:col])
@@ -89,7 +96,7 @@ def _measure(table: Table, flow: Flow) -> dict[tuple[int, int], list[str]]:
             row.height = max(row.height, _lines_height(len(lines), size))
         row.height = max(row.height, _lines_height(1, size))
     for m in table.merges:
-        lines = wrap(m.text, table.widths[m.col] - 2 * pad, face, size)
+        lines = list(m.text) if m.stacked else wrap(m.text, table.widths[m.col] - 2 * pad, face, size)
         wrapped[(m.first, m.col)] = lines
         rows = table.rows[m.first:m.last + 1]
         deficit = _lines_height(len(lines), size) - sum(r.height for r in rows)
@@ -193,10 +200,28 @@ def _text_block(flow: Flow, page: int, x: float, w: float, top: float, h: float,
     doc, lead = flow.doc, size * LEADING
     first_base = top - (h - len(lines) * lead) / 2 - lead + (lead - size) / 2 + size * 0.12
     pad = size * PAD_RATIO
+    if align == "distribute":
+        for i, line in enumerate(lines):
+            _distribute(flow, page, x + pad, w - 2 * pad, first_base - i * lead, line, size, color)
+        return
     ax = {"left": x + pad, "center": x + w / 2, "right": x + w - pad}[align]
     for i, line in enumerate(lines):
         if line:
             doc.text(page, ax, first_base - i * lead, line, size, align, color)
+
+
+def _distribute(flow: Flow, page: int, x: float, w: float, y: float, line: str, size: float,
+                color: Color) -> None:
+    """均等割付: the glyphs spread evenly from the left to the right edge, each drawn alone."""
+    face = flow.doc.face
+    if len(line) < 2:
+        flow.doc.text(page, x + w / 2, y, line, size, "center", color)
+        return
+    gap = (w - face.width(line, size)) / (len(line) - 1)
+    for ch in line:
+        if ch.strip():
+            flow.doc.text(page, x, y, ch, size, "left", color)
+        x += face.width(ch, size) + gap
 
 
 def _draw(table: Table, flow: Flow, placed: list[Placed],
@@ -208,7 +233,7 @@ def _draw(table: Table, flow: Flow, placed: list[Placed],
             x, w = x0 + table.x(cell.col), table.span_width(cell.col, cell.span)
             doc.box(p.page, x, p.top - row.height, w, row.height, fill=cell.fill, stroke=cell.stroke)
             _text_block(flow, p.page, x, w, p.top, row.height, wrapped[(p.row, cell.col)],
-                        table.size, cell.align, cell.color)
+                        table.size, table.align(cell), cell.color)
     for m in table.merges:
         parts: dict[int, list[Placed]] = defaultdict(list)
         for p in placed:
@@ -222,4 +247,4 @@ def _draw(table: Table, flow: Flow, placed: list[Placed],
             doc.box(page, x, top - h, w, h, fill=m.fill, stroke=m.stroke)
             if n == 0 or in_header:
                 _text_block(flow, page, x, w, top, h, wrapped[(m.first, m.col)],
-                            table.size, m.align, black)
+                            table.size, table.align(m), black)
