@@ -27,10 +27,15 @@ $(VENV)/.synced: pyproject.toml uv.lock
 
 ## run: the whole pipeline on raw/ (extract → validate → export) through DVC. A failing stage
 ## stops make with the tool's exit code ("Error 10"), not DVC's 255 (see README, "Exit codes").
+## DVC's hints that do not apply (autostage; `dvc push` while no remote is configured) are
+## dropped from its output; everything else, and every error, passes through.
 EXIT_FILE := $(CURDIR)/.dvc/tmp/plan-extract.exit
+NO_PUSH_HINT := $(if $(shell grep -s '^\[.*remote' .dvc/config .dvc/config.local),,-e '/^Use `dvc push`/d')
 run: setup
 	@mkdir -p $(dir $(EXIT_FILE)) && rm -f $(EXIT_FILE)
-	@PLAN_EXTRACT_EXIT_FILE=$(EXIT_FILE) $(VENV)/bin/dvc repro; code=$$?; \
+	@{ PYTHONUNBUFFERED=1 PLAN_EXTRACT_EXIT_FILE=$(EXIT_FILE) $(VENV)/bin/dvc repro; echo $$? > $(EXIT_FILE).dvc; } \
+	  | sed -u -e '/^To enable auto staging, run:/,/autostage true/d' $(NO_PUSH_HINT); \
+	  code=$$(cat $(EXIT_FILE).dvc); rm -f $(EXIT_FILE).dvc; \
 	  if [ $$code -ne 0 ] && [ -s $(EXIT_FILE) ]; then code=$$(cat $(EXIT_FILE)); fi; \
 	  rm -f $(EXIT_FILE); exit $$code
 

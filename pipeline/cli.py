@@ -45,6 +45,14 @@ def cmd_export(args) -> None:
     print(f"wrote {len(files)} files to {args.out}")
 
 
+def cmd_metrics(args) -> None:
+    from pipeline.metrics import metrics_stage
+
+    metrics = metrics_stage(args.dir, args.validation, args.diff, args.out, args.plots)
+    print(f"wrote {args.out} ({sum(metrics['rows'].values())} rows, "
+          f"{metrics['expectations']['failed']} failed expectations) and {args.plots}/")
+
+
 def cmd_report(args) -> None:
     from pipeline.stages import report_stage
 
@@ -122,6 +130,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--validation", type=Path, help="validation JSON from `validate --report`")
     p.add_argument("--diff", type=Path, help="folder with changes.parquet from `diff`")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("metrics", help="numbers for `dvc metrics`, indicator series for `dvc plots`",
+                       description="Rows per table of the newest edition, expectations passed/"
+                       "failed, unaccounted and suspect characters, changes since the previous "
+                       "edition (JSON); one CSV per indicator: baseline and actuals by year.")
+    p.add_argument("dir", type=Path, help="staged folder")
+    p.add_argument("--validation", type=Path, help="validation JSON from `validate --report`")
+    p.add_argument("--diff", type=Path, help="diff folder (its summary.json)")
+    p.add_argument("--out", type=Path, required=True, help="metrics JSON file to write")
+    p.add_argument("--plots", type=Path, required=True, help="folder for the indicator CSVs (replaced)")
+    p.set_defaults(func=cmd_metrics)
 
     p = sub.add_parser("diff", help="changes between two extracted editions",
                        description="Compare two staged folders (or two editions in one folder, "

@@ -21,6 +21,8 @@ if TYPE_CHECKING:  # the PDF readers are imported by the stage that reads PDFs, 
 
 STAGED, METRICS, EXPORTS, DIFF, REPORTS = (Path(p) for p in (
     "staged", "metrics/validation.json", "exports", "diff", "reports"))
+#: What ``dvc metrics`` and ``dvc plots`` read (stage ``metrics``).
+RUN_METRICS, PLOTS = Path("metrics/pipeline.json"), Path("metrics/indicators")
 
 
 def pdf_paths(inputs: list[Path]) -> list[Path]:
@@ -149,3 +151,6 @@ def run_all(raw: Path, *, settings: Settings, progress: bool = False) -> None:
     export_dir(STAGED, EXPORTS, publication=settings.publication)
     print(editions_diff_stage(STAGED, DIFF), file=sys.stderr)
     print(f"report: {report_stage(STAGED, REPORTS, METRICS, DIFF)}", file=sys.stderr)
+    from pipeline.metrics import metrics_stage
+
+    metrics_stage(STAGED, METRICS, DIFF, RUN_METRICS, PLOTS)

@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -47,6 +47,41 @@ def atomic_dir(out_dir: Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)  # gone already after a successful swap
 
 
+@contextmanager
+def atomic_file(out: Path, owned: Callable[[Path], bool]) -> Iterator[Path]:
+    """Yield a temp path beside ``out``; on success it replaces ``out`` in one rename.
+
+    An existing ``out`` is replaced only if ``owned(out)`` recognises it as this tool's file.
+    """
+    out = Path(out)
+    if out.exists() and not (out.is_file() and owned(out)):
+        raise UsageError(f"refusing to replace {out}: not a file this tool wrote")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{out.name}.new-", dir=out.parent)
+    os.close(fd)
+    tmp = Path(name)
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o666 & ~umask)  # mkstemp makes it private; follow the umask like any other file
+    try:
+        yield tmp
+        _fsync_tree(tmp)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def is_json_object_with(*keys: str) -> Callable[[Path], bool]:
+    """``owned`` test for a JSON file the tool wrote: an object with these keys."""
+    def owned(path: Path) -> bool:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return isinstance(data, dict) and all(k in data for k in keys)
+    return owned
+
+
 def _swap(new: Path, out_dir: Path) -> None:
     if not out_dir.exists():
         new.rename(out_dir)
@@ -64,7 +99,7 @@ def _swap(new: Path, out_dir: Path) -> None:
 
 def _fsync_tree(root: Path) -> None:
     """Flush the new files to disk before the rename makes them the current result."""
-    for path in [*root.rglob("*"), root]:
+    for path in [*root.rglob("*"), root] if root.is_dir() else [root]:
         fd = os.open(path, os.O_RDONLY)
         try:
             os.fsync(fd)

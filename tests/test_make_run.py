@@ -32,22 +32,30 @@ def make_run(project: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=600)
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    """The Makefile, dvc.yaml and what they read, with this checkout's .venv, after one run."""
-    if shutil.which("make") is None:
-        pytest.skip("make is not installed")
-    project = tmp_path_factory.mktemp("project")
-    for name in ("Makefile", "dvc.yaml", "params.yaml", "pyproject.toml", "uv.lock", ".dvcignore"):
+def copy_project(project: Path, git: bool = False) -> Path:
+    """The Makefile, dvc.yaml and what they read into ``project``, with this checkout's .venv
+    and raw/ holding the excerpt; a DVC project (inside a new git repository if ``git``)."""
+    for name in ("Makefile", "dvc.yaml", "params.yaml", "pyproject.toml", "uv.lock", ".dvcignore", ".gitignore"):
         shutil.copy2(ROOT / name, project / name)
     for name in ("pipeline", "expectations", "reference"):
         shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
     (project / ".venv").symlink_to(ROOT / ".venv")
     (project / "raw").mkdir()
     shutil.copy2(EXCERPT, project / "raw" / EXCERPT.name)
-    subprocess.run([str(ROOT / ".venv/bin/dvc"), "init", "--no-scm", "-q"], cwd=project, check=True)
-    subprocess.run([str(ROOT / ".venv/bin/dvc"), "config", "core.analytics", "false"], cwd=project,
-                   check=True)
+    if git:
+        subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    dvc = str(ROOT / ".venv/bin/dvc")
+    subprocess.run([dvc, "init", "-q", *([] if git else ["--no-scm"])], cwd=project, check=True)
+    subprocess.run([dvc, "config", "core.analytics", "false"], cwd=project, check=True)
+    return project
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """A copy of the project after one run."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    project = copy_project(tmp_path_factory.mktemp("project"))
     run = make_run(project)
     assert run.returncode == 0, run.stderr
     return project

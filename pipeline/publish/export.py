@@ -35,7 +35,7 @@ from pipeline.formulas import neutralise
 from pipeline.publication import Publication
 from pipeline.publish import columns as C
 from pipeline.publish.datapackage import key_problems, write_datapackage
-from pipeline.publish.tables import CsvTable, EditionRows
+from pipeline.publish.tables import CsvTable, EditionRows, edition_order
 from pipeline.publish.workbook import WORKBOOK, write_workbook
 
 ENCODINGS = ("utf-8-sig", "cp932")
@@ -74,7 +74,7 @@ def export_dir(staged_dir: Path, out_dir: Path, encoding: str = "utf-8-sig",
 
 def _editions(records: dict[str, list[dict]], staged_dir: Path) -> list[EditionRows]:
     """The staged editions, oldest first (by 版, then file name), each with its own rows."""
-    docs = sorted(records["documents"], key=lambda d: (d["edition"] or "", d["source_file"] or ""))
+    docs = sorted(records["documents"], key=edition_order)
     if not docs:
         raise ExportError("no edition to export (documents table is empty)", file=str(staged_dir))
     labels = [d["edition"] for d in docs]

@@ -28,3 +28,8 @@ class EditionRows:
     document: dict
     #: Contract table name → its rows of this edition.
     records: dict[str, list[dict]]
+
+
+def edition_order(document: dict) -> tuple[str, str]:
+    """Sort key of a ``documents`` row, oldest edition first: by 版, then by file name."""
+    return document["edition"] or "", document["source_file"] or ""
