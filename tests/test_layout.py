@@ -30,9 +30,12 @@ def text_chars(text, x, top, size=10.0, start=0):
             for k, ch in enumerate(text)]
 
 
-def table_with_text(xs, ys, texts, page=1, **missing):
-    """A table whose cells get ``texts[(row, col)]`` written at their top-left corner."""
-    table = build_table(grid_segments(xs, ys, **missing), page)
+def table_with_text(xs, ys, texts, page=1, cut_at=None, **missing):
+    """A table whose cells get ``texts[(row, col)]`` written at their top-left corner;
+    ``cut_at``: its sides run on to there past the last ruling (a row cut by a page break)."""
+    cut = [Segment(x, ys[-1], x, cut_at) for x in xs] if cut_at is not None else []
+    table = build_table(grid_segments(xs, ys, **missing) + cut, page)
+    ys = table.ys
     chars = []
     for (r, c), t in texts.items():
         chars += text_chars(t, xs[c] + 1, ys[r] + 2, start=len(chars))
@@ -127,6 +130,53 @@ def test_a_label_printed_again_after_the_break_starts_a_new_cell():
                              page=2, missing_h={(1, 0)})
     joined = join(first, second)
     assert [(c.row, c.rowspan) for c in joined.cells if c.col == 0] == [(0, 2), (2, 2)]
+
+
+def test_a_row_cut_by_a_page_break_is_closed_where_its_borders_end():
+    sides = [Segment(x, 40, x, 100) for x in (0, 100, 200)]  # no ruling under them
+    t = build_table(grid_segments([0, 100, 200], [0, 20, 40]) + sides)
+    assert t.open_bottom and not t.open_top and t.bottom == 100
+    assert [(c.row, c.top, c.bottom) for c in t.cells if c.col == 1] == [(0, 0, 20), (1, 20, 40), (2, 40, 100)]
+    heading = [Segment(x, -30, x, 0) for x in (0, 200)]  # the rest of a row cut above
+    t = build_table(grid_segments([0, 100, 200], [0, 20]) + heading)
+    assert t.open_top and not t.open_bottom and t.ys == [-30, 0, 20]
+    assert len(t.row(0)) == 1 and t.row(0)[0].colspan == 2
+
+
+def test_closed_tables_and_uneven_sides_are_not_cut():
+    assert not build_table(grid_segments([0, 100, 200], [0, 20, 40])).open_bottom
+    one_side = [Segment(0, 40, 0, 100)]  # a stray line under the left border only
+    assert not build_table(grid_segments([0, 100, 200], [0, 20, 40]) + one_side).open_bottom
+
+
+def test_a_cut_row_continues_on_the_next_page_text_and_all():
+    xs, header = [0, 100, 200], {(0, 0): "目標", (0, 1): "項目"}
+    # page 1: the goal spans rows 1-2; row 2 is cut after its first line (9 glyphs fill it)
+    first = table_with_text(xs, [0, 20, 40], {**header, (1, 0): "1 目標A", (1, 1): "1 短い",
+                                               (2, 1): "2 あいうえおかき"},
+                            missing_h={(2, 0)}, cut_at=100)
+    # page 2: header again, the rest of row 2 (goal blank), then item 3 still under the goal
+    second = table_with_text(xs, [0, 20, 40, 60], {**header, (1, 1): "くけこ", (2, 1): "3 さし"},
+                             page=2, missing_h={(2, 0)})
+    assert continues(first, second)
+    joined = join(first, second)
+    items = [c for c in joined.cells if c.col == 1]
+    assert [(c.row, c.text) for c in items] == [(0, "項目"), (1, "1 短い"), (2, "2 あいうえおかきくけこ"),
+                                               (3, "3 さし")]
+    assert items[2].rowspan == 1 and [p.page for p in items[2].parts] == [2]
+    assert [ln.text for ln in items[2].all_lines()] == ["2 あいうえおかき", "くけこ"]
+    goal = [c for c in joined.cells if c.col == 0 and c.row >= 1]
+    assert len(goal) == 1 and (goal[0].row, goal[0].rowspan) == (1, 3)
+    assert not joined.open_bottom
+
+
+def test_a_typed_break_at_the_cut_is_kept():
+    xs = [0, 100, 200]
+    first = table_with_text(xs, [0, 20], {(0, 0): "X", (0, 1): "Y", (1, 0): "A", (1, 1): "あい"},
+                            cut_at=60)  # row 1 ends early on page 1: the break was typed
+    second = table_with_text(xs, [0, 20], {(0, 1): "うえ"}, page=2)
+    joined = join(first, second)
+    assert [c.text for c in joined.cells] == ["X", "Y", "A", "あい\nうえ"]
 
 
 def _dep_cell(lines: list[str], width: float):

@@ -77,12 +77,13 @@ def department_names(cell: Cell, vocab: Vocabulary) -> list[str]:
     line that already ends like a department name (課, 室, …) and is not just a bureau prefix
     is a whole name too, because the next name simply started on the next line.
     """
-    right = text_right_edge(cell.lines, cell.x0, cell.x1)
+    lines = cell.all_lines()  # a cell cut by a page break goes on on the next page
+    right = text_right_edge(lines, cell.x0, cell.x1)
     names: list[str] = []
-    for i, line in enumerate(cell.lines):
+    for i, line in enumerate(lines):
         text = line.text
         current = names[-1] if names else ""
-        if i and is_soft_wrap(cell.lines[i - 1], line, right) and not (
+        if i and is_soft_wrap(lines[i - 1], line, right) and not (
                 current.endswith(vocab.department_endings) and canonical(current) not in BUREAUS):
             names[-1] = current + text
         else:

@@ -84,7 +84,16 @@ def build_table(segments: Sequence[Segment], page: int = 0, tol: float = SNAP) -
     horizontals = [s for s in segments if s.horizontal]
     xs = cluster((s.x0 for s in verticals), tol)
     ys = cluster((s.top for s in horizontals), tol)
-    if len(xs) < 2 or len(ys) < 2:
+    if len(xs) < 2 or not ys:
+        return None
+    top, bottom = _open_ends(verticals, xs, ys, tol)
+    if top is not None:
+        ys.insert(0, top)
+        horizontals.append(Segment(xs[0], top, xs[-1], top))
+    if bottom is not None:
+        ys.append(bottom)
+        horizontals.append(Segment(xs[0], bottom, xs[-1], bottom))
+    if len(ys) < 2:
         return None
     v_at = {j: [(s.top, s.bottom) for s in verticals if abs(s.x0 - x) <= tol] for j, x in enumerate(xs)}
     h_at = {i: [(s.x0, s.x1) for s in horizontals if abs(s.top - y) <= tol] for i, y in enumerate(ys)}
@@ -111,7 +120,28 @@ def build_table(segments: Sequence[Segment], page: int = 0, tol: float = SNAP) -
     if not cells:
         return None
     cells.sort(key=lambda c: (c.row, c.col))
-    return Table(xs[0], ys[0], xs[-1], ys[-1], page=page, xs=xs, ys=ys, cells=cells)
+    return Table(xs[0], ys[0], xs[-1], ys[-1], page=page, xs=xs, ys=ys, cells=cells,
+                 open_top=top is not None, open_bottom=bottom is not None)
+
+
+def _open_ends(verticals: Sequence[Segment], xs: Sequence[float], ys: Sequence[float],
+               tol: float) -> tuple[float | None, float | None]:
+    """Where both outer borders run on together past the first / last ruling, else None.
+
+    A browser that cuts a row at a page break draws the row's sides to the page's edge but
+    no ruling under the part on the first page (nor, without a repeated header, over the part
+    on the next): the row ends where its borders end, and the table goes on over the break.
+    """
+    left = [s for s in verticals if abs(s.x0 - xs[0]) <= tol]
+    right = [s for s in verticals if abs(s.x0 - xs[-1]) <= tol]
+    if not left or not right:
+        return None, None
+    tops = min(s.top for s in left), min(s.top for s in right)
+    bottoms = max(s.bottom for s in left), max(s.bottom for s in right)
+    top = max(tops) if abs(tops[0] - tops[1]) <= tol and max(tops) < ys[0] - tol else None
+    bottom = (min(bottoms) if abs(bottoms[0] - bottoms[1]) <= tol and min(bottoms) > ys[-1] + tol
+              else None)
+    return top, bottom
 
 
 def _enclosed(box, left, right, top, bottom) -> bool:

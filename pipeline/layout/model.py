@@ -145,6 +145,10 @@ class Cell(Box):
     parts: list[Cell] = field(default_factory=list)
     text: str = ""
 
+    def all_lines(self) -> list[Line]:
+        """Its lines and those of its continuations, in reading order across the pages."""
+        return [*self.lines, *(ln for part in self.parts for ln in part.all_lines())]
+
     def where(self) -> str:
         """Where an analyst finds the cell: ``page 6, cell at (300,200)``."""
         return f"page {self.page}, cell at ({self.x0:.0f},{self.top:.0f})"
@@ -161,6 +165,9 @@ class Table(Box):
     fills: list[Fill] = field(default_factory=list)
     #: header rows printed again after a page break (dropped from the rows, kept for coverage)
     repeated: list[Cell] = field(default_factory=list)
+    #: its borders run on past the last (first) ruling: a page break cut its last (first) row
+    open_bottom: bool = False
+    open_top: bool = False
 
     @property
     def n_rows(self) -> int:

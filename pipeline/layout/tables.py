@@ -11,8 +11,11 @@ block), as the document shows it.
 
 from __future__ import annotations
 
+from itertools import takewhile
+
 from .grid import SNAP, cluster
 from .model import Cell, Table
+from .text import line_break, text_right_edge
 
 
 def row_texts(table: Table, r: int) -> list[str]:
@@ -30,6 +33,8 @@ def continues(prev: Table, nxt: Table) -> bool:
     if not (_aligned(prev.xs[0], nxt.xs[0]) and _aligned(prev.xs[-1], nxt.xs[-1])
             and _aligned(prev.xs[1], nxt.xs[1])):
         return False
+    if prev.open_bottom or nxt.open_top:
+        return True  # a row cut by the page break
     first_prev, first_next = row_texts(prev, 0), row_texts(nxt, 0)
     if first_prev == first_next:
         return True  # repeated header row
@@ -37,19 +42,26 @@ def continues(prev: Table, nxt: Table) -> bool:
 
 
 def join(prev: Table, nxt: Table) -> Table:
-    """``prev`` with ``nxt``'s rows appended (header repeats dropped, cut cells continued)."""
+    """``prev`` with ``nxt``'s rows appended (header repeats dropped, cut cells continued).
+
+    When the page break cut ``prev``'s last row (no ruling closed it), ``nxt``'s first row
+    is the rest of that row: each of its cells continues the cell above, text and all.
+    """
     skip = 0
     while skip < min(prev.n_rows, nxt.n_rows) and row_texts(prev, skip) == row_texts(nxt, skip):
         skip += 1
-    offset, last = prev.n_rows - skip, prev.n_rows - 1
-    merged: set[int] = set()
-    for cell in nxt.row(skip):  # leading cells the page break left blank continue above
-        above = _cell_above(prev, last, cell)
-        if above is None or cell.text:
-            break
-        above.rowspan += cell.rowspan
-        above.parts.append(cell)
-        merged.add(id(cell))
+    rows, last = prev.n_rows, prev.n_rows - 1
+    pairs = [(cell, _cell_above(prev, last, cell)) for cell in nxt.row(skip)]
+    cut = (prev.open_bottom or nxt.open_top) and all(above for _, above in pairs)
+    if cut:
+        for cell, above in pairs:
+            _continue(above, cell, cell.rowspan - 1)
+    else:  # leading cells the page break left blank continue above
+        pairs = list(takewhile(lambda p: p[1] is not None and not p[0].text, pairs))
+        for cell, above in pairs:
+            _continue(above, cell, cell.rowspan)
+    offset = rows - skip - (1 if cut else 0)
+    merged = {id(cell) for cell, _ in pairs}
     for cell in nxt.cells:
         if cell.row < skip:
             prev.repeated.append(cell)
@@ -59,8 +71,24 @@ def join(prev: Table, nxt: Table) -> Table:
         cell.row += offset
         prev.cells.append(cell)
     prev.fills.extend(nxt.fills)
+    prev.open_bottom = nxt.open_bottom
     _reindex_columns(prev, nxt.xs)
     return prev
+
+
+def _continue(cell: Cell, part: Cell, rows: int) -> None:
+    """``part`` (on a later page) continues ``cell`` over ``rows`` more rows; texts join as
+    the lines of one cell would (a soft wrap across the break, or a typed line break)."""
+    before = cell.all_lines()
+    cell.rowspan += rows
+    cell.parts.append(part)
+    if not part.text:
+        return
+    if not cell.text:
+        cell.text = part.text
+        return
+    right = text_right_edge(before, cell.x0, cell.x1)
+    cell.text += line_break(before[-1], part.lines[0], right, cell.text, part.text) + part.text
 
 
 def _cell_above(table: Table, last_row: int, cell: Cell) -> Cell | None:

@@ -144,15 +144,18 @@ def join_lines(lines: Sequence[Line], right: float) -> str:
     out = ""
     for i, line in enumerate(lines):
         text = line.text
-        if i == 0:
-            out = text
-        elif _stacked(lines[i - 1], line):
-            out += text
-        elif is_soft_wrap(lines[i - 1], line, right):
-            out += (" " if _needs_space(out, text) else "") + text
-        else:
-            out += "\n" + text
+        out = text if i == 0 else out + line_break(lines[i - 1], line, right, out, text) + text
     return out.strip()
+
+
+def line_break(line: Line, following: Line, right: float, before: str, after: str) -> str:
+    """What joins the text ``before`` (ending with ``line``) to ``after``: nothing between
+    stacked glyphs or for a soft wrap (a space between Latin words), ``\\n`` for a typed break."""
+    if _stacked(line, following):
+        return ""
+    if is_soft_wrap(line, following, right):
+        return " " if _needs_space(before, after) else ""
+    return "\n"
 
 
 def text_right_edge(lines: Sequence[Line], box_x0: float, box_x1: float) -> float:
