@@ -27,6 +27,9 @@ VARIANTS = {
     # running header below the usual margin zone: found as the line above all content
     "wide-margins-large-font": VariantOptions(margins=(60, 60, 60, 60), font_size=11,
                                               overview_rows_per_page=20),
+    # as a browser prints: borders are filled rectangles, page breaks cut rows (体系図 too)
+    # and leave no border under the part on the first page, header rows repeat
+    "browser-print-cut-rows": VariantOptions(filled_borders=True, cut_rows=True, font_size=11),
 }
 
 
@@ -63,6 +66,29 @@ def test_revised_variant_really_differs_from_the_published_edition(excerpt_truth
                          VARIANTS["revised-reiwa-fullwidth-actuals-partial-bars"])
     assert any(ind["actuals"] for ind in truth["indicators"])
     assert any((s["start_fy"], s["end_fy"]) != (2025, 2029) for s in truth["schedule"])
+
+
+def _cut_rows(page) -> bool:
+    """Text under the last border across the page, between borders that run on: a cut row."""
+    rules = [r for r in page.rects if r["fill"] and min(r["width"], r["height"]) < 1]
+    across = [r["bottom"] for r in rules if r["width"] > r["height"]]
+    down = [r["bottom"] for r in rules if r["width"] < r["height"]]
+    if not across or not down:
+        return False
+    return any(max(across) < c["top"] and c["bottom"] < max(down) for c in page.chars)
+
+
+def test_browser_variant_draws_what_it_claims(excerpt_truth, tmp_path):
+    """Guard: borders only as filled rectangles, and 体系図 rows cut by page breaks."""
+    pdf = tmp_path / "browser.pdf"
+    truth = make_variant(excerpt_truth, pdf, VARIANTS["browser-print-cut-rows"])
+    with pdfplumber.open(pdf) as doc:
+        assert not any(page.lines or page.curves for page in doc.pages)
+        assert all(r["fill"] and not r["stroke"] for page in doc.pages for r in page.rects)
+        cut = [page.page_number for page in doc.pages if _cut_rows(page)]
+    overview_pages = {item["page"] for item in truth["items"]}
+    assert len(overview_pages & set(cut)) >= 1
+    assert len(set(cut) - overview_pages) >= 1  # a detail table is cut too
 
 
 @pytest.mark.slow

@@ -26,7 +26,8 @@ def make_variant(truth: dict, out_pdf: Path, options: VariantOptions | None = No
     t = revise(truth, options, face)
     years = plan_years(t)
     year = partial(fiscal_year, reiwa=options.reiwa_years, fullwidth=options.fullwidth_digits)
-    doc = Document(face, options.page_size, options.margins, use_kangxi=options.kangxi)
+    doc = Document(face, options.page_size, options.margins, use_kangxi=options.kangxi,
+                   filled_borders=options.filled_borders)
     size = options.font_size
     top = options.page_size[1] - options.margins[0] - size * 2.5
     bottom = options.margins[2] + size * 2.5

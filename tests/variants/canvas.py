@@ -19,6 +19,8 @@ from .printed import kangxi
 
 Op = Callable[[Canvas], None]
 
+BROWSER_BORDER = 0.75  # pt: a CSS 1px border as Chromium prints it
+
 
 @dataclass
 class Document:
@@ -26,6 +28,7 @@ class Document:
     page_size: tuple
     margins: tuple  # top, right, bottom, left
     use_kangxi: bool = False
+    filled_borders: bool = False  # borders as thin filled rectangles (a browser), not strokes
     pages: list[list[Op]] = field(default_factory=list)
 
     @property
@@ -58,19 +61,32 @@ class Document:
         self.pages[page - 1].append(op)
 
     def box(self, page: int, x: float, y: float, w: float, h: float, *,
-            fill: Color | None = None, stroke: str | None = "rect", line_width: float = 0.5) -> None:
-        """A cell: optional fill, border as one stroked rectangle or as four separate lines."""
+            fill: Color | None = None, stroke: str | None = "rect", line_width: float = 0.5,
+            open_bottom: bool = False) -> None:
+        """A cell: optional fill, border as one stroked rectangle or as four separate lines
+        (or, with ``filled_borders``, four filled rectangles); ``open_bottom`` leaves out the
+        bottom side, as a browser does under a row it cuts at a page break."""
+        sides = [(x, y + h, x + w, y + h), (x, y, x, y + h), (x + w, y, x + w, y + h)]
+        if not open_bottom:
+            sides.append((x, y, x + w, y))
+
         def op(c: Canvas) -> None:
             c.setLineWidth(line_width)
             c.setStrokeColor(black)
             if fill is not None:
                 c.setFillColor(fill)
                 c.rect(x, y, w, h, stroke=0, fill=1)
-            if stroke == "rect":
+            if stroke is None:
+                return
+            if self.filled_borders:
+                c.setFillColor(black)
+                half = BROWSER_BORDER / 2
+                for x0, y0, x1, y1 in sides:
+                    c.rect(x0 - half, y0 - half, x1 - x0 + 2 * half, y1 - y0 + 2 * half, stroke=0, fill=1)
+            elif stroke == "rect" and not open_bottom:
                 c.rect(x, y, w, h, stroke=1, fill=0)
-            elif stroke == "lines":
-                c.lines([(x, y, x + w, y), (x + w, y, x + w, y + h),
-                         (x + w, y + h, x, y + h), (x, y + h, x, y)])
+            else:
+                c.lines(sides)
         self.pages[page - 1].append(op)
 
     def render(self, path: Path, *, producer: str, title: str) -> None:

@@ -158,6 +158,7 @@ class DetailWriter:
                                 self.widths, self.size, self.year) for p in projects]
         for table in tables:
             table.distributed = self.options.distributed
+            table.cut_rows = self.options.cut_rows
         first_lead = lead_height(tables[0], flow) if tables else 0.0
         self.heading(f"実施項目{item['item_no']} {item['title']}", first_lead)
         pages: dict[tuple, list[int]] = {}
@@ -173,6 +174,7 @@ class DetailWriter:
             table = indicator_table(indicators, self.years, self.doc.width,
                                     self.options.column_scale, self.size, self.year)
             table.distributed = self.options.distributed
+            table.cut_rows = self.options.cut_rows
             self.heading("指標", lead_height(table, flow))
             place(table, flow)
         return pages

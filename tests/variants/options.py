@@ -24,4 +24,7 @@ class VariantOptions:
     partial_bars: bool = False  # some schedule bars cover only part of the plan period
     filled_actuals: bool = False  # some 実績 cells carry values
     reword: bool = False  # a revised edition: some titles and texts changed
+    filled_borders: bool = False  # every border a filled 0.75 pt rectangle (a browser's print)
+    cut_rows: bool = False  # page breaks cut rows, no bottom border above the cut (a browser's
+    #                         print); the 体系図 is not scaled to fit a page then
     producer: str = "ReportLab variant"

@@ -53,7 +53,7 @@ def overview_table(truth: dict, options: VariantOptions, width: float, size: flo
     merges += [Merge(1, first, last, f"{no} {policies[no]['title']}", align="left", stroke="lines")
                for no, first, last in _runs(items, "policy_no", 1)]
     return Table(_widths(width, options.column_scale, options.stacked_goals), rows, size, merges,
-                 header=1, distributed=options.distributed)
+                 header=1, distributed=options.distributed, cut_rows=options.cut_rows)
 
 
 def draw_overview(truth: dict, options: VariantOptions, flow: Flow, size: float) -> dict[int, int]:
@@ -68,7 +68,7 @@ def draw_overview(truth: dict, options: VariantOptions, flow: Flow, size: float)
     flow.on_new_page = title
     flow.new_page()
     table = overview_table(truth, options, doc.width, size)
-    if not options.overview_rows_per_page:  # like a spreadsheet's "fit to one page" print scaling
+    if not (options.overview_rows_per_page or options.cut_rows):  # a spreadsheet's "fit to page"
         while table.size > size * MIN_SCALE and total_height(table, flow) + table.size * 2.2 > flow.room:
             table.size *= 0.95
     pages = place(table, flow)

@@ -2,6 +2,9 @@
 
 Like a spreadsheet printed to PDF: row heights follow the wrapped text, header rows repeat on
 every continued page, a merged cell cut by a page break shows its text only in the first part.
+With ``cut_rows`` it is printed like a browser prints: a row that does not fit is cut by the
+page break (its lines flow on into the rest of the row on the next page), and the part on the
+first page has no bottom border.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ class Table:
     merges: list[Merge] = field(default_factory=list)
     header: int = 0  # leading rows repeated on every page the table continues on
     distributed: bool = False  # Excel's 均等割付 on the ``spread`` cells: glyphs spread across
+    cut_rows: bool = False  # a page break may cut a row (see the module docstring)
 
     def align(self, cell: Cell | Merge) -> str:
         return "distribute" if self.distributed and cell.spread else cell.align
@@ -74,9 +78,13 @@ class Table:
 
 @dataclass
 class Placed:
+    """A row on a page, or a part of a row that a page break cut."""
+
     row: int
     page: int
     top: float
+    height: float
+    cut: bool = False  # the page break cuts the row under this part: no bottom border
 
 
 def _lines_height(n: int, size: float) -> float:
@@ -152,6 +160,13 @@ def lead_height(table: Table, flow: Flow) -> float:
     return sum(table.rows[r].height for r in list(range(table.header)) + first)
 
 
+def _cut_at(table: Table, r: int, wrapped: dict[tuple[int, int], list[str]], room: float) -> int:
+    """How many of row ``r``'s lines the page's ``room`` holds, when the row must be cut; else 0."""
+    most = max((len(wrapped[(r, c.col)]) for c in table.rows[r].cells), default=0)
+    fits = int((room - 2 * table.size * PAD_RATIO) / (table.size * LEADING))
+    return fits if 0 < fits < most else 0
+
+
 def place(table: Table, flow: Flow) -> dict[tuple, list[int]]:
     """Lay the table out from the flow cursor on; returns tag → pages its rows landed on."""
     wrapped = _measure(table, flow)
@@ -161,8 +176,9 @@ def place(table: Table, flow: Flow) -> dict[tuple, list[int]]:
     header_h = sum(heights[:table.header])
     placed: list[Placed] = []
 
-    def put(r: int) -> None:
-        placed.append(Placed(r, flow.page, flow.take(heights[r])))
+    def put(r: int, height: float | None = None, cut: bool = False) -> None:
+        height = heights[r] if height is None else height
+        placed.append(Placed(r, flow.page, flow.take(height), height, cut))
 
     def start_page(fresh: bool) -> None:
         if fresh:
@@ -170,18 +186,33 @@ def place(table: Table, flow: Flow) -> dict[tuple, list[int]]:
         for r in range(table.header):
             put(r)
 
+    def cuts(r: int) -> int:
+        """Lines of row ``r`` that go before the break when the break must cut it (else 0)."""
+        return _cut_at(table, r, wrapped, flow.room) if table.cut_rows else 0
+
+    def cut(r: int) -> None:
+        """Row ``r`` cut at the page break: the page's room, then the rest under the header."""
+        first, rest = flow.room, max(len(wrapped[(r, c.col)]) for c in table.rows[r].cells) - cuts(r)
+        put(r, first, cut=True)
+        start_page(fresh=True)
+        put(r, max(heights[r] - first, _lines_height(rest, table.size)))
+
     chains = _chains(table)
     first_h = header_h + (sum(heights[r] for r in chains[0]) if chains else 0)
     flow.ensure(first_h)
     start_page(fresh=False)
     on_page = 0
     for chain in chains:
-        h = sum(heights[r] for r in chain)
-        if on_page and (table.rows[chain[0]].break_before or h > flow.room):
+        forced = table.rows[chain[0]].break_before
+        too_tall = sum(heights[r] for r in chain) > flow.room
+        if on_page and (forced or too_tall and not cuts(chain[0])):
             start_page(fresh=True)
             on_page = 0
         for r in chain:
             if on_page and heights[r] > flow.room:
+                if cuts(r):
+                    cut(r)
+                    continue
                 start_page(fresh=True)
                 on_page = 0
             put(r)
@@ -224,27 +255,61 @@ def _distribute(flow: Flow, page: int, x: float, w: float, y: float, line: str, 
         x += face.width(ch, size) + gap
 
 
+Band = tuple[int, float, float, bool]  # page, top, height, cut (no bottom border)
+
+
+def _text_in_bands(flow: Flow, x: float, w: float, bands: list[Band], lines: list[str],
+                   size: float, align: str, color: Color) -> None:
+    """Lines centred in the first band if they fit there, else flowing on from band to band,
+    each filled from its top: the text of a cell that a page break cut."""
+    page, top, h, _ = bands[0]
+    if len(bands) == 1 or _lines_height(len(lines), size) <= h:
+        _text_block(flow, page, x, w, top, h, lines, size, align, color)
+        return
+    for page, top, h, _ in bands:
+        shown = lines[:int((h - 2 * size * PAD_RATIO) / (size * LEADING))]
+        lines = lines[len(shown):]
+        if shown:
+            _text_block(flow, page, x, w, top, _lines_height(len(shown), size), shown, size, align, color)
+
+
+def _row_parts(placed: list[Placed]) -> list[list[Placed]]:
+    """Placed rows, the parts of a row cut by a page break together (header repeats apart)."""
+    groups: list[list[Placed]] = []
+    cut: dict[int, list[Placed]] = {}  # row → its parts so far, while the next part is due
+    for p in placed:
+        group = cut.pop(p.row, None)
+        if group is None:
+            group = []
+            groups.append(group)
+        group.append(p)
+        if p.cut:
+            cut[p.row] = group
+    return groups
+
+
 def _draw(table: Table, flow: Flow, placed: list[Placed],
           wrapped: dict[tuple[int, int], list[str]]) -> None:
     doc, x0 = flow.doc, flow.doc.left
-    for p in placed:
-        row = table.rows[p.row]
-        for cell in row.cells:
+    for parts in _row_parts(placed):
+        r = parts[0].row
+        bands = [(p.page, p.top, p.height, p.cut) for p in parts]
+        for cell in table.rows[r].cells:
             x, w = x0 + table.x(cell.col), table.span_width(cell.col, cell.span)
-            doc.box(p.page, x, p.top - row.height, w, row.height, fill=cell.fill, stroke=cell.stroke)
-            _text_block(flow, p.page, x, w, p.top, row.height, wrapped[(p.row, cell.col)],
-                        table.size, table.align(cell), cell.color)
+            for page, top, h, cut in bands:
+                doc.box(page, x, top - h, w, h, fill=cell.fill, stroke=cell.stroke, open_bottom=cut)
+            _text_in_bands(flow, x, w, bands, wrapped[(r, cell.col)], table.size, table.align(cell), cell.color)
     for m in table.merges:
-        parts: dict[int, list[Placed]] = defaultdict(list)
+        on_page: dict[int, list[Placed]] = defaultdict(list)
         for p in placed:
             if m.first <= p.row <= m.last:
-                parts[p.page].append(p)
-        in_header = m.last < table.header
-        for n, (page, ps) in enumerate(sorted(parts.items())):
-            top = ps[0].top
-            h = top - (ps[-1].top - table.rows[ps[-1].row].height)
-            x, w = x0 + table.x(m.col), table.widths[m.col]
-            doc.box(page, x, top - h, w, h, fill=m.fill, stroke=m.stroke)
-            if n == 0 or in_header:
-                _text_block(flow, page, x, w, top, h, wrapped[(m.first, m.col)],
-                            table.size, table.align(m), black)
+                on_page[p.page].append(p)
+        bands = [(page, ps[0].top, ps[0].top - (ps[-1].top - ps[-1].height), ps[-1].cut)
+                 for page, ps in sorted(on_page.items())]
+        x, w = x0 + table.x(m.col), table.widths[m.col]
+        for page, top, h, cut in bands:
+            doc.box(page, x, top - h, w, h, fill=m.fill, stroke=m.stroke, open_bottom=cut)
+        lines = wrapped[(m.first, m.col)]
+        groups = [[b] for b in bands] if m.last < table.header else [bands]  # header: every page
+        for group in groups:
+            _text_in_bands(flow, x, w, group, lines, table.size, table.align(m), black)
