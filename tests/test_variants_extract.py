@@ -12,6 +12,7 @@ from pipeline.normalize import LOOKALIKES
 from tests.golden import differences
 from tests.truth_tables import SHARED, load_truth, truth_tables
 from tests.variants import VariantOptions, make_variant
+from tests.variants.browser import has_cut_row
 
 VARIANTS = {
     "reportlab-gothic": VariantOptions(),
@@ -68,16 +69,6 @@ def test_revised_variant_really_differs_from_the_published_edition(excerpt_truth
     assert any((s["start_fy"], s["end_fy"]) != (2025, 2029) for s in truth["schedule"])
 
 
-def _cut_rows(page) -> bool:
-    """Text under the last border across the page, between borders that run on: a cut row."""
-    rules = [r for r in page.rects if r["fill"] and min(r["width"], r["height"]) < 1]
-    across = [r["bottom"] for r in rules if r["width"] > r["height"]]
-    down = [r["bottom"] for r in rules if r["width"] < r["height"]]
-    if not across or not down:
-        return False
-    return any(max(across) < c["top"] and c["bottom"] < max(down) for c in page.chars)
-
-
 def test_browser_variant_draws_what_it_claims(excerpt_truth, tmp_path):
     """Guard: borders only as filled rectangles, and 体系図 rows cut by page breaks."""
     pdf = tmp_path / "browser.pdf"
@@ -85,7 +76,7 @@ def test_browser_variant_draws_what_it_claims(excerpt_truth, tmp_path):
     with pdfplumber.open(pdf) as doc:
         assert not any(page.lines or page.curves for page in doc.pages)
         assert all(r["fill"] and not r["stroke"] for page in doc.pages for r in page.rects)
-        cut = [page.page_number for page in doc.pages if _cut_rows(page)]
+        cut = [page.page_number for page in doc.pages if has_cut_row(page)]
     overview_pages = {item["page"] for item in truth["items"]}
     assert len(overview_pages & set(cut)) >= 1
     assert len(set(cut) - overview_pages) >= 1  # a detail table is cut too

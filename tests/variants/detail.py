@@ -17,6 +17,7 @@ from .table import LEADING, PAD_RATIO, Cell, Merge, Row, Table, lead_height, pla
 
 TRACKS = (("plan_actual", "計画/実績"), ("evaluation", "評価"))
 NONE = "-"
+PROJECT = "事業"  # the label of a project table's first row
 
 YearFormat = Callable[[int], str]
 
@@ -65,7 +66,7 @@ def project_table(project: dict, bars: list[dict], years: list[int], widths: lis
     n, half = len(years), len(years) // 2
     related = project["related_info"]
     rows = [
-        Row([_label(0, "事業"), Cell(1, project["name"], span=n)], tag),
+        Row([_label(0, PROJECT), Cell(1, project["name"], span=n)], tag),
         Row([_label(0, "取組所属"), _departments(1, project["lead_departments"], half),
              _label(1 + half, "関係所属"),
              _departments(2 + half, project["related_departments"], n - half - 1)], tag),
