@@ -137,6 +137,10 @@ def report_stage(staged: Path, out: Path, validation: Path | None, diff: Path | 
     result = json.loads(validation.read_text(encoding="utf-8")) if validation and validation.exists() else None
     with atomic_dir(out) as tmp:
         build_report(staged, tmp, result, diff if diff and (diff / "changes.parquet").exists() else None)
+        if result is not None:  # every expectation in detail, linked from index.html
+            from pipeline.validate.docs import write_validation_page
+
+            write_validation_page(result, tmp)
     return out / "index.html"
 
 
