@@ -25,7 +25,7 @@ $(VENV)/.synced: pyproject.toml uv.lock
 	@touch $@
 	@echo "setup: $(VENV)/ synced with uv.lock"
 
-## run: the whole pipeline on raw/ (extract → validate → export) through DVC. A failing stage
+## run: the whole pipeline on raw/ (extract → validate → publish) through DVC. A failing stage
 ## stops make with the tool's exit code ("Error 10"), not DVC's 255 (see README, "Exit codes").
 ## DVC's hints that do not apply (autostage; `dvc push` while no remote is configured) are
 ## dropped from its output; everything else, and every error, passes through.

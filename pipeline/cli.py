@@ -72,6 +72,14 @@ def cmd_editions_diff(args) -> None:
     print(editions_diff_stage(args.dir, args.out))
 
 
+def cmd_publish(args) -> None:
+    from pipeline.stages import publish_stage
+
+    for line in publish_stage(args.dir, args.validation, settings=args.settings,
+                              exports=args.exports, diff=args.diff, reports=args.reports):
+        print(line)
+
+
 def cmd_inspect(args) -> None:
     from pipeline.inspect import inspect_page
 
@@ -158,6 +166,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", type=Path, help="staged folder")
     p.add_argument("--out", type=Path, required=True, help="diff output folder")
     p.set_defaults(func=cmd_editions_diff)
+
+    p = sub.add_parser("publish", help="export + editions-diff + report, in one process",
+                       description="What `make run` publishes once validation passed: the "
+                       "open-data export, the diff of the two newest editions and the HTML "
+                       "report, as `export`, `editions-diff` and `report` write them.")
+    p.add_argument("dir", type=Path, help="staged folder")
+    p.add_argument("--validation", type=Path, help="validation JSON from `validate --report`")
+    p.add_argument("--exports", type=Path, default=Path("exports"), help="default exports/")
+    p.add_argument("--diff", type=Path, default=Path("diff"), help="default diff/")
+    p.add_argument("--reports", type=Path, default=Path("reports"), help="default reports/")
+    p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("inspect", help="draw what the extractor saw on one page (PNG)",
                        description="Cells with spans, schedule bars with fiscal years, text per "

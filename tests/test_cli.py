@@ -43,6 +43,25 @@ def test_validate_passes_on_the_excerpt(staged):
     assert main([*NO_PARAMS, "validate", str(staged)]) == 0
 
 
+def test_publish_writes_what_export_editions_diff_and_report_write(staged, tmp_path):
+    """``make run``'s publish stage is the three commands in one process, outputs unchanged."""
+    report = tmp_path / "validation.json"
+    assert main([*NO_PARAMS, "validate", str(staged), "--report", str(report)]) == 0
+    one, three = tmp_path / "one", tmp_path / "three"
+    assert main([*NO_PARAMS, "publish", str(staged), "--validation", str(report),
+                 "--exports", str(one / "exports"), "--diff", str(one / "diff"),
+                 "--reports", str(one / "reports")]) == 0
+    assert main([*NO_PARAMS, "export", str(staged), "--out", str(three / "exports")]) == 0
+    assert main([*NO_PARAMS, "editions-diff", str(staged), "--out", str(three / "diff")]) == 0
+    assert main([*NO_PARAMS, "report", str(staged), "--out", str(three / "reports"),
+                 "--validation", str(report), "--diff", str(three / "diff")]) == 0
+    published, separate = snapshot(one), snapshot(three)
+    assert published.keys() == separate.keys() and len(published) > 10
+    # datapackage.json and the workbook record when they were made; all else is byte for byte
+    differ = {name for name in published if published[name] != separate[name]}
+    assert differ <= {"exports/datapackage.json", "exports/tables.xlsx"}
+
+
 @pytest.mark.parametrize("bad", BAD_INPUTS + [None], ids=[b.name for b in BAD_INPUTS] + ["unrelated"])
 def test_bad_input_one_line_exit_code_and_staged_untouched(bad, staged, tmp_path, capsys):
     before = snapshot(staged)
