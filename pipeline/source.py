@@ -9,7 +9,8 @@ extractor reads (``missing_text_layer``), so no page is parsed twice.
 What viewers open is read, and what had to be repaired is said (``SourcePdf.repairs``, in
 ``coverage.json``): a header after a few bytes of junk (a print banner), padding after
 ``%%EOF``, a cross-reference table that is missing or points to the wrong bytes (rebuilt by
-pdfminer's fallback, which scans the file for its objects, as pdfplumber itself does). What
+pdfminer's fallback, which scans the file for its objects, as pdfplumber itself does), a
+page tree's wrong ``/Count``. What
 cannot be read whole stays refused: pdfminer is lenient (it skips what it cannot read), so
 completeness is checked here explicitly: a truncated file, a repair that loses an object or
 a page, must fail, not yield the pages that happened to survive.
@@ -34,7 +35,7 @@ from types import TracebackType
 import pdfminer
 import pdfplumber
 from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
-from pdfminer.pdfpage import PDFPage
+from pdfminer.pdfpage import LITERAL_PAGE, PDFPage
 from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import resolve1
 from pdfplumber.utils.exceptions import PdfminerException
@@ -154,7 +155,8 @@ def _check_startxref(data: bytes, file: str) -> None:
 
 def _read_structure(data: bytes, password: str | None, limits: Limits,
                     file: str) -> tuple[PDFDocument, int, list[str]]:
-    """The document, its page count, and the repair it needed (none, or the rebuilt xref).
+    """The document, its page count, and the repairs it needed (a rebuilt xref, a page
+    tree's wrong /Count).
 
     The file is read as written first. If that fails, pdfminer's fallback (which pdfplumber
     uses when reading the pages) rebuilds the cross-reference table from the objects in the
@@ -165,16 +167,17 @@ def _read_structure(data: bytes, password: str | None, limits: Limits,
         with pdf_errors(file):
             _check_startxref(data, file)
             document = _parse(data, password, file)
-            return document, _count_pages(document, limits, file), []
+            return document, *_count_pages(document, limits, file)
     except DamagedPdfError as as_written:
         try:
             with pdf_errors(file):
                 document = _parse(data, password, file, fallback=True)
-                page_count = _count_pages(document, limits, file)
+                page_count, quirks = _count_pages(document, limits, file)
         except DamagedPdfError:
             raise as_written from None
         return document, page_count, [
-            f"cross-reference table rebuilt by scanning the file's objects (as written, it {as_written.reason})"]
+            f"cross-reference table rebuilt by scanning the file's objects (as written, it "
+            f"{as_written.reason})", *quirks]
 
 
 def _parse(data: bytes, password: str | None, file: str, fallback: bool = False) -> PDFDocument:
@@ -229,20 +232,45 @@ def _pdfminer_warnings() -> Iterator[list[str]]:
         logger.removeHandler(handler)
 
 
-def _count_pages(document: PDFDocument, limits: Limits, file: str) -> int:
-    """Pages reachable in the page tree, which must match the tree's declared /Count."""
+def _count_pages(document: PDFDocument, limits: Limits, file: str) -> tuple[int, list[str]]:
+    """Pages reachable in the page tree, and the repair if its /Count is off.
+
+    A wrong or missing /Count is a quirk viewers ignore: it is accepted (and recorded) when
+    the tree reaches every page object in the file. A page the tree misses is a lost page.
+    """
     declared = resolve1(resolve1(document.catalog.get("Pages")) or {}).get("Count")
     if not isinstance(declared, int):
-        raise DamagedPdfError("is damaged: its page tree has no page count", file)
-    limits.check_page_count(declared, file)  # before walking a tree that may be huge
-    found = sum(1 for _ in PDFPage.create_pages(document))
-    if found != declared:
-        raise DamagedPdfError(
-            f"is damaged: its page tree declares {declared} pages but {found} could be read",
-            file)
-    if found == 0:
+        declared = None
+    else:
+        limits.check_page_count(declared, file)  # before walking a tree that may be huge
+    found = 0
+    for _ in PDFPage.create_pages(document):
+        found += 1
+        limits.check_page_count(found, file)
+    if found and found == declared:
+        return found, []
+    in_file = _page_objects(document)
+    if in_file == found == 0:
         raise DamagedPdfError("has no pages", file)
-    return found
+    said = "has no page count" if declared is None else f"declares {declared} pages"
+    if in_file > found:
+        raise DamagedPdfError(f"is damaged: its page tree {said} but {found} could be read, of "
+                              f"{in_file} in the file", file)
+    return found, [f"page tree {said}; read its {found} pages, all the file has"]
+
+
+def _page_objects(document: PDFDocument) -> int:
+    """How many page objects the file holds, reached from the page tree or not."""
+    pages = 0
+    for objid in {i for xref in document.xrefs for i in xref.get_objids()}:
+        try:
+            obj = document.getobj(objid)
+        except (PlanExtractError, MemoryError):
+            raise
+        except Exception:  # noqa: BLE001  (an object that cannot be read is no page to count)
+            continue
+        pages += isinstance(obj, dict) and obj.get("Type") is LITERAL_PAGE
+    return pages
 
 
 def _metadata(document: PDFDocument) -> dict[str, str]:

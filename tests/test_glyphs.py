@@ -11,10 +11,12 @@ from pdfminer.pdfinterp import PDFResourceManager
 from pdfminer.psparser import LIT
 
 from pipeline import errors
+from pipeline.cli import main
 from pipeline.extract import extract_pdf
 from pipeline.layout.glyphs import FALLBACK, GLYPH_NAME, SURE, describe
 from pipeline.stages import coverage_json
 from tests.golden import differences
+from tests.test_cli import NO_PARAMS, snapshot
 from tests.truth_tables import SHARED, load_truth, truth_tables
 from tests.variants import VariantOptions, make_variant
 from tests.variants.fonts import bundled_truetype
@@ -119,3 +121,17 @@ def test_a_tounicode_gap_is_filled_from_the_fonts_glyph_names_only():
     assert described.read(font, 0x33) == ("(", GLYPH_NAME)  # an AGL name
     assert described.read(font, 0x32)[1] == FALLBACK  # kana_e is no AGL name
     assert described.read(font, 0x41) == ("A", FALLBACK)  # no base encoding declared
+
+
+def test_the_command_exits_16_in_one_line_and_leaves_staged_as_it_was(tmp_path, capsys):
+    drop_tounicode(EXCERPT, tmp_path / "named.pdf", GAPS, glyph_names=True)
+    drop_tounicode(EXCERPT, tmp_path / "gaps.pdf", "え")
+    out = tmp_path / "staged"
+    assert main([*NO_PARAMS, "extract", str(tmp_path / "named.pdf"), "--out", str(out)]) == 0
+    before = snapshot(out)
+    capsys.readouterr()
+    assert main([*NO_PARAMS, "extract", str(tmp_path / "gaps.pdf"), "--out", str(out)]) == 16
+    (err,) = capsys.readouterr().err.strip().splitlines()
+    assert err.startswith(f"plan-extract: {tmp_path / 'gaps.pdf'}: glyphs whose Unicode is a guess")
+    assert "page 2, cell at (" in err and "応å" in err
+    assert snapshot(out) == before

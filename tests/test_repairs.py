@@ -80,3 +80,14 @@ def test_a_header_further_in_than_viewers_look_is_not_a_pdf(tmp_path):
     path.write_bytes(b"x" * 1024 + EXCERPT.read_bytes())
     with pytest.raises(errors.NotPdfError, match=r"is not a PDF \(starts with b'xxxx"):
         open_pdf(path)
+
+
+@pytest.mark.parametrize("count, repair", [
+    (b"/Count 9", "page tree declares 9 pages; read its 6 pages, all the file has"),
+    (b"/Cnunt 6", "page tree has no page count; read its 6 pages, all the file has"),
+], ids=["count-off", "count-missing"])
+def test_a_page_tree_count_viewers_ignore_is_recorded_not_refused(count, repair, tmp_path):
+    path = tmp_path / "plan.pdf"
+    path.write_bytes(EXCERPT.read_bytes().replace(b"/Count 6", count, 1))
+    source = open_pdf(path)
+    assert (source.page_count, source.repairs) == (6, (repair,))
