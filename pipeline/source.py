@@ -222,14 +222,20 @@ class _Collect(logging.Handler):
 
 @contextmanager
 def _pdfminer_warnings() -> Iterator[list[str]]:
-    """Collect (instead of printing) the warnings pdfminer logs inside the block."""
+    """Collect (instead of printing) the warnings pdfminer logs inside the block, also
+    where the command line has silenced them (they decide whether the file is damaged)."""
     logger = logging.getLogger("pdfminer")
     handler = _Collect()
+    level, propagate = logger.level, logger.propagate
     logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
     try:
         yield handler.messages
     finally:
         logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
 
 
 def _count_pages(document: PDFDocument, limits: Limits, file: str) -> tuple[int, list[str]]:
