@@ -76,7 +76,8 @@ def cmd_publish(args) -> None:
     from pipeline.stages import publish_stage
 
     for line in publish_stage(args.dir, args.validation, settings=args.settings,
-                              exports=args.exports, diff=args.diff, reports=args.reports):
+                              exports=args.exports, diff=args.diff, reports=args.reports,
+                              metrics=args.metrics, plots=args.plots):
         print(line)
 
 
@@ -170,12 +171,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("publish", help="export + editions-diff + report, in one process",
                        description="What `make run` publishes once validation passed: the "
                        "open-data export, the diff of the two newest editions and the HTML "
-                       "report, as `export`, `editions-diff` and `report` write them.")
+                       "report, as `export`, `editions-diff` and `report` write them, then the "
+                       "numbers and indicator series of `metrics`.")
     p.add_argument("dir", type=Path, help="staged folder")
     p.add_argument("--validation", type=Path, help="validation JSON from `validate --report`")
     p.add_argument("--exports", type=Path, default=Path("exports"), help="default exports/")
     p.add_argument("--diff", type=Path, default=Path("diff"), help="default diff/")
     p.add_argument("--reports", type=Path, default=Path("reports"), help="default reports/")
+    p.add_argument("--metrics", type=Path, default=Path("metrics/pipeline.json"),
+                   help="numbers for `dvc metrics`; default metrics/pipeline.json")
+    p.add_argument("--plots", type=Path, default=Path("metrics/indicators"),
+                   help="indicator series for `dvc plots`; default metrics/indicators/")
     p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("inspect", help="draw what the extractor saw on one page (PNG)",

@@ -145,16 +145,22 @@ def report_stage(staged: Path, out: Path, validation: Path | None, diff: Path | 
 
 
 def publish_stage(staged: Path, validation: Path | None, *, settings: Settings,
-                  exports: Path = EXPORTS, diff: Path = DIFF, reports: Path = REPORTS) -> list[str]:
+                  exports: Path = EXPORTS, diff: Path = DIFF, reports: Path = REPORTS,
+                  metrics: Path = RUN_METRICS, plots: Path = PLOTS) -> list[str]:
     """What goes out once the tables validated: the open-data export, the diff of the two
     newest editions and the report showing both. One process for the three (``make run``'s
     ``publish`` stage): one interpreter start and one set of imports (pyarrow, pandas) instead
-    of three. Each folder is still replaced all-or-nothing, in this order."""
+    of three. Each folder is still replaced all-or-nothing, in this order; the numbers for
+    ``dvc metrics`` and the indicator series for ``dvc plots`` last, from what was written."""
     from pipeline.publish import export_dir
 
+    from pipeline.metrics import metrics_stage
+
     files = export_dir(staged, exports, publication=settings.publication)
-    return [f"wrote {len(files)} files to {exports}", editions_diff_stage(staged, diff),
-            f"wrote {report_stage(staged, reports, validation, diff)}"]
+    lines = [f"wrote {len(files)} files to {exports}", editions_diff_stage(staged, diff),
+             f"wrote {report_stage(staged, reports, validation, diff)}"]
+    metrics_stage(staged, validation, diff, metrics, plots)
+    return lines + [f"wrote {metrics} and {plots}/"]
 
 
 def run_all(raw: Path, *, settings: Settings, progress: bool = False) -> None:
@@ -166,6 +172,3 @@ def run_all(raw: Path, *, settings: Settings, progress: bool = False) -> None:
     validate_command(STAGED, METRICS, settings.vocabulary)
     for line in publish_stage(STAGED, METRICS, settings=settings):
         print(line, file=sys.stderr)
-    from pipeline.metrics import metrics_stage
-
-    metrics_stage(STAGED, METRICS, DIFF, RUN_METRICS, PLOTS)
