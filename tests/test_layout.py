@@ -241,3 +241,22 @@ def test_stacked_glyphs_are_one_word():
     lines = lines_of(chars)
     assert len(lines) == 7
     assert join_lines(lines, 20) == "1DX等の推進"
+
+
+def test_a_footer_inside_a_cut_row_stays_page_furniture():
+    """A browser may run a cut row's sides to the paper's edge, over the page number: the
+    row ends with the last content before it."""
+    from pipeline.layout.model import PageLayout
+    from pipeline.layout.pages import analyse_page, mark_furniture
+
+    def page(n):
+        xs, ys = [0, 100, 300], [0, 20, 40]
+        sides = [Segment(x, 40, x, 200) for x in xs]  # no ruling under the last row
+        chars = text_chars("本文の続き", 101, 42) + text_chars(f"-{n}-", 140, 185, start=5)
+        return PageLayout(n, 300, 200, chars=chars, segments=grid_segments(xs, ys) + sides)
+
+    pages = list(mark_furniture(analyse_page(page(n)) for n in (1, 2)))
+    for pc in pages:
+        (table,) = pc.tables
+        assert [c.text for c in table.row(2)] == ["", "本文の続き"]
+        assert [(fl.text, fl.role) for fl in pc.flow] == [(f"-{pc.number}-", "page_number")]

@@ -181,6 +181,23 @@ def place(table: Table, chars: Iterable[Char], fills: Iterable[Fill]) -> tuple[l
     return rest_chars, rest_fills
 
 
+def place_more(table: Table, chars: Iterable[Char]) -> tuple[list[Cell], list[Char]]:
+    """Add chars lying below all text placed so far (the rest of a cut row) to their cells;
+    return the cells that got some, and the chars outside every cell."""
+    cell_at = _locator(table)
+    buckets: dict[int, tuple[Cell, list[Char]]] = {}
+    rest = []
+    for ch in chars:
+        cell = cell_at(ch.cx, ch.cy)
+        if cell is None:
+            rest.append(ch)
+        else:
+            buckets.setdefault(id(cell), (cell, []))[1].append(ch)
+    for cell, more in buckets.values():
+        cell.lines = cell.lines + lines_of(more)
+    return [cell for cell, _ in buckets.values()], rest
+
+
 def _locator(table: Table) -> Callable[[float, float], Cell | None]:
     """Cell at a point, found on the grid by bisection rather than by testing every cell."""
     slots: dict[tuple[int, int], Cell] = {}

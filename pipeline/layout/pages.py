@@ -12,8 +12,8 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from .grid import find_tables, place
-from .model import Fill, Guess, Line, PageLayout, Suspects, Table
+from .grid import find_tables, place, place_more
+from .model import Box, Cell, Char, Fill, Guess, Line, PageLayout, Suspects, Table
 from .tables import continues, join
 from .text import join_lines, lines_of, text_right_edge
 
@@ -50,6 +50,9 @@ class PageContent:
     suspects: Suspects = field(default_factory=Suspects)  # glyphs whose Unicode was repaired
     images: int = 0
     guesses: list[Guess] = field(default_factory=list)  # glyphs whose Unicode is a guess
+    #: the glyphs in the unruled part of a row cut by the page break, each table's, and the
+    #: flow lines they make until the page's furniture is known (a footer may lie there)
+    cut: list[tuple[Table, list[Char], list[FlowLine]]] = field(default_factory=list)
 
     def lines(self) -> Iterator[Line]:
         """Every line on the page: flow text and the lines in this page's table cells."""
@@ -69,13 +72,40 @@ def analyse_page(layout: PageLayout) -> PageContent:
                           images=layout.images)
     chars, fills = list(layout.chars), list(layout.fills)
     for table in find_tables(layout.segments, layout.number):
+        if table.open_bottom:  # its cut row's glyphs wait for the furniture (see settle_cut_rows)
+            unruled = Box(table.x0, table.ys[-2], table.x1, table.bottom)
+            held = [c for c in chars if unruled.contains_point(c.cx, c.cy)]
+            chars = [c for c in chars if not unruled.contains_point(c.cx, c.cy)]
+            content.cut.append((table, held, [FlowLine(layout.number, ln) for ln in lines_of(held)]))
         chars, fills = place(table, chars, fills)
         for cell in table.cells:
-            cell.text = join_lines(cell.lines, text_right_edge(cell.lines, cell.x0, cell.x1))
+            _set_text(cell)
         content.tables.append(table)
     content.flow = [FlowLine(layout.number, ln) for ln in lines_of(chars)]
+    content.flow += [fl for _, _, lines in content.cut for fl in lines]
     content.loose_fills = fills
     return content
+
+
+def _set_text(cell: Cell) -> None:
+    cell.text = join_lines(cell.lines, text_right_edge(cell.lines, cell.x0, cell.x1))
+
+
+def settle_cut_rows(page: PageContent) -> None:
+    """Put the glyphs of a row cut by the page break into its cells, once furniture is known.
+
+    A browser may draw the cut row's borders on to the page's edge, over the running footer:
+    the row ends with the last content before the footer, and the footer stays furniture.
+    """
+    for table, held, lines in page.cut:
+        furniture = {i for fl in lines if fl.role for i in fl.line.indexes}
+        waiting = {id(fl) for fl in lines if not fl.role}
+        page.flow = [fl for fl in page.flow if id(fl) not in waiting]
+        cells, rest = place_more(table, [c for c in held if c.index not in furniture])
+        for cell in cells:
+            _set_text(cell)
+        page.flow += [FlowLine(page.number, ln) for ln in lines_of(rest)]
+    page.cut = []
 
 
 def guessed_glyphs(page: PageContent) -> list[str]:
@@ -129,6 +159,7 @@ def _classify(pc: PageContent, zoned: list[tuple[FlowLine, str]],
             fl.role = "page_number"
         elif (zone, _shape(fl.text)) in near:
             fl.role = f"page_{zone}"
+    settle_cut_rows(pc)
     return pc
 
 

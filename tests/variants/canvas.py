@@ -65,8 +65,10 @@ class Document:
             open_bottom: bool = False) -> None:
         """A cell: optional fill, border as one stroked rectangle or as four separate lines
         (or, with ``filled_borders``, four filled rectangles); ``open_bottom`` leaves out the
-        bottom side, as a browser does under a row it cuts at a page break."""
-        sides = [(x, y + h, x + w, y + h), (x, y, x, y + h), (x + w, y, x + w, y + h)]
+        bottom side, as a browser does under a row it cuts at a page break, and runs the
+        sides on to the paper's edge (over the page footer), as Chromium may."""
+        low = 0.0 if open_bottom else y
+        sides = [(x, y + h, x + w, y + h), (x, low, x, y + h), (x + w, low, x + w, y + h)]
         if not open_bottom:
             sides.append((x, y, x + w, y))
 
