@@ -8,7 +8,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import openpyxl
+import pandas as pd
 import pytest
+from frictionless import validate
 
 from pipeline.metrics import metrics_stage, plot_file
 from tests.test_export import stage
@@ -101,3 +104,17 @@ def test_dvc_metrics_diff_and_plots_after_two_runs(tmp_path):
     assert plots.returncode == 0, plots.stderr
     shown = json.loads(plots.stdout)["data"]
     assert len([p for p in shown if p.startswith("metrics/indicators/")]) == 6
+
+    # and what the portal gets from the same run: the revised edition on top, the published
+    # one in editions/, each folder a valid package that joins naively
+    exports = project / "exports"
+    (earlier,) = (exports / "editions").iterdir()
+    assert earlier.name == "2025-03"
+    for folder in (exports, earlier):
+        assert validate(str(folder / "datapackage.json")).valid, folder
+        items = pd.read_csv(folder / "items.csv", encoding="utf-8-sig", dtype=str)
+        policies = pd.read_csv(folder / "policies.csv", encoding="utf-8-sig", dtype=str)
+        assert len(items.merge(policies, on="方針番号")) == len(items) == 35
+    sheet = openpyxl.load_workbook(exports / "tables.xlsx")["参考指標"]
+    ids = [c.value for c in next(sheet.iter_cols(min_col=3, max_col=3, min_row=2))]
+    assert "25-1" in ids and all(isinstance(i, str) for i in ids)
