@@ -240,16 +240,17 @@ def run_pipeline(project: Path, sample: bool = False) -> PipelineRun:
 
 
 def _stage_pss(proc: psutil.Process) -> int:
-    """Summed PSS of the stage's processes: everything under make but make and DVC."""
-    total = 0
+    """Summed PSS of the running stage: every process DVC started (its command's shell, the
+    command, the command's workers), not make, DVC or the Makefile's filter."""
     try:
-        tree = proc.children(recursive=True)
-    except psutil.NoSuchProcess:
+        dvc = next(p for p in proc.children(recursive=True)
+                   if any(a.endswith("/dvc") for a in p.cmdline()[:2]))
+        stage = dvc.children(recursive=True)
+    except (StopIteration, psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
         return 0
-    for p in tree:
+    total = 0
+    for p in stage:
         try:
-            if p.name() == "make" or any(a.endswith("/dvc") for a in p.cmdline()[:2]):
-                continue
             total += p.memory_full_info().pss
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             continue
@@ -308,7 +309,7 @@ def measure_pipeline(pdf: Path, runs: int, rerun_runs: int, tmp: Path) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=7, help="runs per measurement (median)")
+    parser.add_argument("--runs", type=int, default=5, help="runs per measurement (median)")
     parser.add_argument("--runs-10x", type=int, default=3, help="runs of the 10x document")
     parser.add_argument("--runs-make", type=int, default=5, help="runs of `make run` (f)")
     parser.add_argument("--no-make", action="store_true", help="skip (f) and (g), `make run`")
