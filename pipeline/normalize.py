@@ -67,6 +67,19 @@ def suspects(text: str) -> Counter[str]:
             kinds["private_use"] += 1
     return kinds
 
+def label_key(text: str) -> str:
+    """A label, header or heading word as the readers compare it: NFKC with every layout
+    whitespace removed (spaces, ideographic spaces, line breaks), so that 「事 業」 (均等割付),
+    「参考\n指標」 (a wrapped header) and 事業 are one label. Used on both sides of a match."""
+    return "".join(nfkc(text).split())
+
+
+def is_label(text: str, *words: str) -> bool:
+    """Is ``text`` one of ``words``, layout whitespace ignored?"""
+    key = label_key(text)
+    return any(key == label_key(w) for w in words)
+
+
 def clean(text: str) -> str:
     """NFKC with layout whitespace trimmed (inner single spaces kept)."""
     return re.sub(r"[ \t\u3000]+", " ", nfkc(text)).strip()

@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.normalize import ERAS, LOOKALIKES, fiscal_year, leading_number, nfkc, quantity, suspects
+from pipeline.normalize import (
+    ERAS, LOOKALIKES, fiscal_year, is_label, label_key, leading_number, nfkc, quantity, suspects,
+)
 from pipeline.vocabulary import DEFAULT
 
 FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
@@ -147,3 +149,26 @@ def test_browser_lookalikes_read_as_printed(raw, seen):
 def test_private_use_is_suspect_but_kept():
     assert nfkc("\ue000") == "\ue000"
     assert suspects("a\ue000\U000f0001")["private_use"] == 2
+
+
+# -- label matching ----------------------------------------------------------------------
+
+LABEL_WORDS = st.sampled_from([DEFAULT.project, DEFAULT.actions, DEFAULT.current_issues,
+                               DEFAULT.indicator, *DEFAULT.baseline_year, *DEFAULT.plan_actual])
+
+
+@given(LABEL_WORDS, st.lists(st.sampled_from([" ", "\u3000", "\n", "  "]), min_size=1, max_size=8),
+       st.randoms())
+def test_a_label_matches_however_it_is_spaced(word, spaces, rnd):
+    """均等割付 or spaces typed by hand (「事　業」), a wrapped header: still the label."""
+    chars = list(word)
+    for s in spaces:
+        chars.insert(rnd.randint(0, len(chars)), s)
+    assert is_label("".join(chars), word)
+    assert label_key("".join(chars)) == label_key(word)
+
+
+@given(LABEL_WORDS, LABEL_WORDS)
+def test_labels_differ_by_their_glyphs_not_their_spacing(a, b):
+    assert is_label(a, b) == (label_key(a) == label_key(b))
+    assert not is_label(a + "等", a)

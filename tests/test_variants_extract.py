@@ -22,7 +22,9 @@ VARIANTS = {
     "kangxi-radicals-ttf": VariantOptions(kangxi=True),
     "browser-lookalike-code-points": VariantOptions(lookalikes=True),
     "excel-distributed-alignment": VariantOptions(distributed=True),
+    "labels-spaced-by-hand": VariantOptions(spaced_labels=True),
     "stacked-vertical-goal-cells": VariantOptions(stacked_goals=True),
+    "typed-breaks-in-overview-cells": VariantOptions(typed_breaks=True, overview_rows_per_page=12),
     "b4-mincho-narrow-columns": VariantOptions(font="HeiseiMin-W3", page_size=landscape(B4),
                                                column_scale=0.8, font_size=9),
     # running header below the usual margin zone: found as the line above all content

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pipeline.errors import ParseError
 from pipeline.layout.model import Cell, Fill, Line, Table
 from pipeline.layout.text import join_lines
-from pipeline.normalize import clean, fiscal_year, quantity
+from pipeline.normalize import clean, fiscal_year, is_label, label_key, quantity
 from pipeline.vocabulary import Vocabulary
 
 from .coverage import Ledger
@@ -54,10 +54,11 @@ class DetailReader:
         self.project_seq = 0
         self.indicator_seq = 0
         self.plan_years: set[int] = set()
-        self.labels = {vocab.project: "name", vocab.lead_departments: "lead",
+        label_words = {vocab.project: "name", vocab.lead_departments: "lead",
                        vocab.related_departments: "related", vocab.current_issues: "current_issues",
                        vocab.actions: "actions", vocab.related_info: "related_info",
                        vocab.schedule: "schedule"}
+        self.labels = {label_key(word): key for word, key in label_words.items()}
 
     # -- flow text ---------------------------------------------------------------------
     def on_line(self, page: int, line: Line) -> None:
@@ -79,7 +80,7 @@ class DetailReader:
                 return
         if self.section and self.section.band and self.section.band.contains_point(line.cx, line.cy):
             self.section.title_lines.append(line)  # a long title wrapped inside its band
-        elif text in self.vocab.indicator_header or text == self.vocab.indicator:
+        elif is_label(text, *self.vocab.indicator_header, self.vocab.indicator):
             self.ledger.mark_lines(page, [line], "section_title")
         elif self.section and self.section.kind != "items":
             self.section.body.append((page, line))
@@ -118,11 +119,11 @@ class DetailReader:
             return True
         self._close_section()
         first = table.row(0)
-        if first and first[0].text == self.vocab.project and self.item_no is not None:
+        if first and is_label(first[0].text, self.vocab.project) and self.item_no is not None:
             self.project_seq += 1
             self._project(table)
             return True
-        if self.item_no is not None and any(c.text.startswith(self.vocab.indicator) for c in table.cells):
+        if self.item_no is not None and any(self._indicator_header(c) for c in table.cells):
             self._indicators(table)
             return True
         return False
@@ -135,7 +136,7 @@ class DetailReader:
         for r in range(table.n_rows):
             row = table.row(r)
             for i, cell in enumerate(row):
-                key = labels.get(cell.text)
+                key = labels.get(label_key(cell.text))
                 if key is None:
                     track = self._track(cell.text)
                     if track and cell.x0 <= table.x0 + 1:
@@ -146,7 +147,7 @@ class DetailReader:
                 rest = row[i + 1:]
                 if key == "schedule":
                     years = self._years(rest)
-                elif rest and rest[0].text not in labels:  # a label beside a label: no value
+                elif rest and label_key(rest[0].text) not in labels:  # a label beside a label
                     values[key] = rest[0]
         item, seq = self.item_no, self.project_seq
         if "name" not in values:
@@ -171,9 +172,9 @@ class DetailReader:
         self._schedule(table, blocks, years)
 
     def _track(self, text: str) -> str | None:
-        if text in self.vocab.plan_actual:
+        if is_label(text, *self.vocab.plan_actual):
             return "plan_actual"
-        if text in self.vocab.evaluation:
+        if is_label(text, *self.vocab.evaluation):
             return "evaluation"
         return None
 
@@ -223,9 +224,9 @@ class DetailReader:
 
     def _indicators(self, table: Table) -> None:
         v = self.vocab
-        name_h = next(c for c in table.cells if c.text.startswith(v.indicator))
-        base_year_h = next((c for c in table.cells if c.text in v.baseline_year), None)
-        base_value_h = next((c for c in table.cells if c.text in v.baseline_value), None)
+        name_h = next(c for c in table.cells if self._indicator_header(c))
+        base_year_h = next((c for c in table.cells if is_label(c.text, *v.baseline_year)), None)
+        base_value_h = next((c for c in table.cells if is_label(c.text, *v.baseline_value)), None)
         header_end = name_h.row + name_h.rowspan  # the 参考指標 cell spans the header rows
         year_h = [(c, fy) for c in table.cells
                   if c.row < header_end and (fy := fiscal_year(c.text)) is not None]
@@ -265,6 +266,9 @@ class DetailReader:
             self.ledger.mark_cell(name, "indicators.name")
             self.ledger.mark_cell(year_cell, "baselines.fiscal_year")
             self.ledger.mark_cell(value_cell, "baselines.value")
+
+    def _indicator_header(self, cell: Cell) -> bool:
+        return label_key(cell.text).startswith(label_key(self.vocab.indicator))
 
     def _quantity(self, cell: Cell | None, name: Cell):
         text = cell.text if cell else ""

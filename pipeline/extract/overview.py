@@ -15,7 +15,7 @@ from pipeline.departments import BUREAUS, canonical
 from pipeline.errors import ParseError
 from pipeline.layout.model import Cell, Table
 from pipeline.layout.text import is_soft_wrap, text_right_edge
-from pipeline.normalize import leading_number
+from pipeline.normalize import label_key, leading_number
 from pipeline.vocabulary import Vocabulary
 
 from .coverage import Ledger
@@ -35,7 +35,7 @@ class OverviewColumns:
 def _header_word(text: str, word: str) -> int | None | bool:
     """The declared count in a header cell (``35の実施項目``, ``実施項目(35)``) for ``word``;
     True when the word stands without a count, None when the cell is about something else."""
-    t = "".join(text.split())
+    t, word = label_key(text), label_key(word)
     m = (re.fullmatch(rf"(\d+)\D{{0,2}}{re.escape(word)}", t)
          or re.fullmatch(rf"{re.escape(word)}\D{{0,1}}(\d+)\D{{0,2}}", t))
     if m:
@@ -66,8 +66,7 @@ def _numbered(cell: Cell, what: str) -> tuple[int, str]:
     parsed = leading_number(cell.text)
     if parsed is None:
         raise ParseError(f"{what} cell without a number ({cell.where()}): {cell.text[:30]!r}")
-    no, title = parsed
-    return no, "".join(title.split("\n"))
+    return parsed  # soft wraps are already joined; a break typed in the cell stays \n
 
 
 def department_names(cell: Cell, vocab: Vocabulary) -> list[str]:

@@ -16,7 +16,7 @@ from pipeline.layout.pages import Block, PageContent, guessed_glyphs, mark_furni
 from pipeline.layout.parallel import read_pages
 from pipeline.layout.tables import join
 from pipeline.limits import DEFAULT_LIMITS, Limits
-from pipeline.normalize import year_month
+from pipeline.normalize import label_key, year_month
 from pipeline.source import SAMPLE_PAGES, SourcePdf, missing_text_layer, open_pdf
 from pipeline.vocabulary import DEFAULT, Vocabulary
 
@@ -190,7 +190,7 @@ def _classify_front_matter(blocks: list[Block], ledger: Ledger, vocab: Vocabular
         lines = [b.line.line] if b.line is not None else [
             ln for cell in b.table.cells for ln in cell.lines]
         for line in lines:
-            role = "section_title" if vocab.overview_title in line.text else "cover"
+            role = "section_title" if label_key(vocab.overview_title) in label_key(line.text) else "cover"
             ledger.mark_lines(b.page, [line], role)
 
 

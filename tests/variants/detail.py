@@ -129,7 +129,7 @@ class DetailWriter:
         top = self.flow.take(band_h)
         doc.box(self.flow.page, doc.left, top - band_h + 2, doc.width, band_h - 3, fill=fill, stroke=None)
         doc.text(self.flow.page, doc.left + 6, top - band_h / 2 - size * 0.45,
-                 f"{kind}{no} {title}", size * 1.35, color=color)
+                 f"{kind}{no} {title}".replace("\n", ""), size * 1.35, color=color)
         top = self.flow.take(len(lines) * lead + 6)
         for i, line in enumerate(lines):
             doc.text(self.flow.page, doc.left + 6, top - (i + 1) * lead + 1, line, size)
@@ -158,10 +158,10 @@ class DetailWriter:
         tables = [project_table(p, self.bars[(p["item_no"], p["project_seq"])], self.years,
                                 self.widths, self.size, self.year) for p in projects]
         for table in tables:
-            table.distributed = self.options.distributed
+            table.distributed, table.spaced = self.options.distributed, self.options.spaced_labels
             table.cut_rows = self.options.cut_rows
         first_lead = lead_height(tables[0], flow) if tables else 0.0
-        self.heading(f"実施項目{item['item_no']} {item['title']}", first_lead)
+        self.heading(f"実施項目{item['item_no']} {item['title']}".replace("\n", ""), first_lead)
         pages: dict[tuple, list[int]] = {}
         for table in tables:
             flow.take(min(self.size, flow.room))
@@ -174,7 +174,7 @@ class DetailWriter:
         if indicators:
             table = indicator_table(indicators, self.years, self.doc.width,
                                     self.options.column_scale, self.size, self.year)
-            table.distributed = self.options.distributed
+            table.distributed, table.spaced = self.options.distributed, self.options.spaced_labels
             table.cut_rows = self.options.cut_rows
             self.heading("指標", lead_height(table, flow))
             place(table, flow)

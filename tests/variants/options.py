@@ -20,7 +20,9 @@ class VariantOptions:
     kangxi: bool = False  # text layer uses Kangxi radical code points (needs a TrueType font)
     lookalikes: bool = False  # …and CJK Radicals Supplement / U+2027 look-alikes, as a browser prints
     distributed: bool = False  # 均等割付 on labels, headers, department names and item titles
+    spaced_labels: bool = False  # short labels typed with ideographic spaces: 「事　業」「工　程　表」
     stacked_goals: bool = False  # 縦書き goal cells: one glyph under the other (Latin too)
+    typed_breaks: bool = False  # line breaks typed inside some 体系図 goal/policy/item titles
     partial_bars: bool = False  # some schedule bars cover only part of the plan period
     filled_actuals: bool = False  # some 実績 cells carry values
     reword: bool = False  # a revised edition: some titles and texts changed

@@ -53,7 +53,8 @@ def overview_table(truth: dict, options: VariantOptions, width: float, size: flo
     merges += [Merge(1, first, last, f"{no} {policies[no]['title']}", align="left", stroke="lines")
                for no, first, last in _runs(items, "policy_no", 1)]
     return Table(_widths(width, options.column_scale, options.stacked_goals), rows, size, merges,
-                 header=1, distributed=options.distributed, cut_rows=options.cut_rows)
+                 header=1, distributed=options.distributed, cut_rows=options.cut_rows,
+                 spaced=options.spaced_labels)
 
 
 def draw_overview(truth: dict, options: VariantOptions, flow: Flow, size: float) -> dict[int, int]:

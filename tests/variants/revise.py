@@ -30,6 +30,8 @@ def revise(truth: dict, options: VariantOptions, face: Typeface) -> dict:
     years = plan_years(t)
     if options.reword:
         _reword(t)
+    if options.typed_breaks:
+        _typed_breaks(t)
     if options.partial_bars:
         _partial_bars(t, years)
     if options.filled_actuals:
@@ -41,6 +43,14 @@ def revise(truth: dict, options: VariantOptions, face: Typeface) -> dict:
     for section in _TEXT_SECTIONS:
         t[section] = _map_strings(t[section], face.layer_form)
     return t
+
+
+def _typed_breaks(t: dict) -> None:
+    """Alt+Enter typed in some 体系図 cells: a goal, policy or item title on two lines."""
+    for key, no in (("goals", "goal_no"), ("policies", "policy_no"), ("items", "item_no")):
+        for row in t[key]:
+            if row[no] % 2 == 1 and len(row["title"]) > 6:
+                row["title"] = row["title"][:4] + "\n" + row["title"][4:]
 
 
 def _revised_title(title: str) -> str:

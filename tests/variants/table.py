@@ -65,9 +65,15 @@ class Table:
     header: int = 0  # leading rows repeated on every page the table continues on
     distributed: bool = False  # Excel's 均等割付 on the ``spread`` cells: glyphs spread across
     cut_rows: bool = False  # a page break may cut a row (see the module docstring)
+    spaced: bool = False  # short ``spread`` labels typed with ideographic spaces: 「事　業」
 
     def align(self, cell: Cell | Merge) -> str:
         return "distribute" if self.distributed and cell.spread else cell.align
+
+    def shown(self, cell: Cell | Merge) -> str:
+        """The text as typed in the cell (a short label spaced out by hand when ``spaced``)."""
+        short_label = cell.spread and len(cell.text) <= 4 and not any(c.isdigit() for c in cell.text)
+        return "\u3000".join(cell.text) if self.spaced and short_label else cell.text
 
     def x(self, col: int) -> float:
         return sum(self.widths[:col])
@@ -99,12 +105,13 @@ def _measure(table: Table, flow: Flow) -> dict[tuple[int, int], list[str]]:
     for r, row in enumerate(table.rows):
         row.height = 0.0
         for cell in row.cells:
-            lines = wrap(cell.text, table.span_width(cell.col, cell.span) - 2 * pad, face, size)
+            lines = wrap(table.shown(cell), table.span_width(cell.col, cell.span) - 2 * pad, face, size)
             wrapped[(r, cell.col)] = lines
             row.height = max(row.height, _lines_height(len(lines), size))
         row.height = max(row.height, _lines_height(1, size))
     for m in table.merges:
-        lines = list(m.text) if m.stacked else wrap(m.text, table.widths[m.col] - 2 * pad, face, size)
+        text = table.shown(m)
+        lines = list(text) if m.stacked else wrap(text, table.widths[m.col] - 2 * pad, face, size)
         wrapped[(m.first, m.col)] = lines
         rows = table.rows[m.first:m.last + 1]
         deficit = _lines_height(len(lines), size) - sum(r.height for r in rows)
