@@ -212,3 +212,19 @@ def test_organisation_path_in_params_is_relative_to_the_params_file(tmp_path):
     params.write_text("publication:\n  organization: x.csv\n", encoding="utf-8")
     with pytest.raises(UsageError, match="unknown key"):
         load_settings(params)
+
+
+def test_source_date_epoch_makes_re_exports_byte_identical(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    staged = stage(tmp_path / "staged", two_editions())
+    export_dir(staged, tmp_path / "a", publication=PUBLICATION)
+    export_dir(staged, tmp_path / "b", publication=PUBLICATION)
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    assert len(files) == 2 * (len(TABLES) + 2)
+    for name in files:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    package = json.loads((tmp_path / "a" / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["created"] == "2023-11-14T22:13:20Z"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(UsageError, match="SOURCE_DATE_EPOCH"):
+        export_dir(staged, tmp_path / "c")
