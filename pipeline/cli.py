@@ -10,6 +10,7 @@ import argparse
 import gc
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -23,6 +24,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from pipeline import __version__  # noqa: E402
 from pipeline.errors import PlanExtractError  # noqa: E402
+from pipeline.interrupt import Interrupted, stop_on_signals  # noqa: E402
 
 
 def cmd_extract(args) -> None:
@@ -61,8 +63,10 @@ def cmd_report(args) -> None:
 
 def cmd_diff(args) -> None:
     from pipeline.compare.output import diff_dirs
+    from pipeline.staging import atomic_dir
 
-    changes = diff_dirs(args.old, args.new or args.old, args.out, args.old_source, args.new_source)
+    with atomic_dir(args.out) as tmp:
+        changes = diff_dirs(args.old, args.new or args.old, tmp, args.old_source, args.new_source)
     print(f"{len(changes)} changes written to {args.out}")
 
 
@@ -233,16 +237,19 @@ def _main(argv: list[str] | None) -> int:
     try:
         from pipeline.settings import load_settings
 
-        args.settings = load_settings(args.params)
-        args.func(args)
+        with stop_on_signals():  # SIGTERM like Ctrl-C
+            args.settings = load_settings(args.params)
+            args.func(args)
     except PlanExtractError as e:
         if args.debug:
             raise
         print(e.one_line(), file=sys.stderr)
         return e.exit_code
-    except KeyboardInterrupt:
-        print("plan-extract: interrupted; previous outputs left as they were", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:
+        term = isinstance(e, Interrupted) and e.signum == signal.SIGTERM
+        print(f"plan-extract: {'terminated' if term else 'interrupted'}; previous outputs left as "
+              "they were", file=sys.stderr)
+        return 143 if term else 130
     return 0
 
 

@@ -70,3 +70,15 @@ class ResourceLimitError(PlanExtractError):
 
 class ExportError(PlanExtractError):
     exit_code = 20
+
+
+class OutputError(PlanExtractError):
+    """An output cannot be written: read-only folder, disk full, no permission."""
+
+    exit_code = 21
+
+
+class BusyError(PlanExtractError):
+    """Another run holds the lock on the output folder."""
+
+    exit_code = 22

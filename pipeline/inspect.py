@@ -8,7 +8,6 @@ The picture is built only from what the extractor returned, never re-derived her
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections import Counter
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 from PIL import Image, ImageDraw, ImageFont
+from PIL.PngImagePlugin import PngInfo
 
 from pipeline.contract import TABLES
 from pipeline.errors import UsageError
@@ -29,6 +29,7 @@ from pipeline.layout.pages import PageContent
 from pipeline.layout.read import read_page
 from pipeline.settings import Settings
 from pipeline.source import open_pdf
+from pipeline.staging import atomic_file
 
 RGB = tuple[int, int, int]
 
@@ -60,15 +61,24 @@ def inspect_page(pdf: Path, page: int, out: Path, *, settings: Settings | None =
 
 
 def write_png(image: Image.Image, out: Path) -> Path:
-    """Save atomically: a reader never sees half a PNG, a failure leaves the old file."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
-        image.save(tmp, format="PNG")
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    """Save atomically: a reader never sees half a PNG, a failure leaves the old file.
+
+    The PNG says it was made by plan-extract, and only such a PNG is ever overwritten.
+    """
+    info = PngInfo()
+    info.add_text("Software", PNG_SOFTWARE)
+    with atomic_file(out, _our_png) as tmp:
+        image.save(tmp, format="PNG", pnginfo=info)
     return out
+
+
+PNG_SOFTWARE = "plan-extract inspect"
+
+
+def _our_png(path: Path) -> bool:
+    with path.open("rb") as f:
+        head = f.read(4096)
+    return head.startswith(b"\x89PNG") and PNG_SOFTWARE.encode() in head
 
 
 def render_page(extraction: Extraction, page: int) -> Image.Image:

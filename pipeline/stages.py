@@ -84,21 +84,23 @@ def extract_stage(pdfs: list[Path], out: Path, *, settings: Settings, password: 
                   allow_unaccounted: bool = False, progress: bool = False) -> list[Extraction]:
     """Extract every PDF; replace ``out`` only when all of them succeeded."""
     from pipeline.extract import extract_pdf
+    from pipeline.staging import all_or_nothing, atomic_dir
 
-    extractions = []
-    for pdf in pdfs:
-        ex = extract_pdf(pdf, password=password, vocab=settings.vocabulary, limits=settings.limits,
-                         workers=settings.workers, progress=progress)
-        check_counts(ex)
-        if not allow_unaccounted:
-            _check_coverage(ex)
-        extractions.append(ex)
-    from pipeline.staging import atomic_dir, write_tables  # pyarrow: imported while pages were read
+    with all_or_nothing(out):  # refused or locked before the work, not after
+        extractions = []
+        for pdf in pdfs:
+            ex = extract_pdf(pdf, password=password, vocab=settings.vocabulary, limits=settings.limits,
+                             workers=settings.workers, progress=progress)
+            check_counts(ex)
+            if not allow_unaccounted:
+                _check_coverage(ex)
+            extractions.append(ex)
+        from pipeline.staging import write_tables  # pyarrow: imported while pages were read
 
-    with atomic_dir(out) as tmp:
-        write_tables({name: [row for ex in extractions for row in ex.rows[name]] for name in TABLES}, tmp)
-        (tmp / "coverage.json").write_text(
-            json.dumps(coverage_json(extractions), ensure_ascii=False, indent=1), encoding="utf-8")
+        with atomic_dir(out) as tmp:
+            write_tables({name: [row for ex in extractions for row in ex.rows[name]] for name in TABLES}, tmp)
+            (tmp / "coverage.json").write_text(
+                json.dumps(coverage_json(extractions), ensure_ascii=False, indent=1), encoding="utf-8")
     for ex in extractions:
         print(f"{ex.source.path.name}: {_summary(ex)}", file=sys.stderr)
     return extractions
@@ -150,25 +152,38 @@ def publish_stage(staged: Path, validation: Path | None, *, settings: Settings,
     """What goes out once the tables validated: the open-data export, the diff of the two
     newest editions and the report showing both. One process for the three (``make run``'s
     ``publish`` stage): one interpreter start and one set of imports (pyarrow, pandas) instead
-    of three. Each folder is still replaced all-or-nothing, in this order; the numbers for
-    ``dvc metrics`` and the indicator series for ``dvc plots`` last, from what was written."""
+    of three. The numbers for ``dvc metrics`` and the indicator series for ``dvc plots`` come
+    last, from what was written; all of it is published together, or none of it."""
+    from pipeline.metrics import METRICS_FILE, metrics_stage
     from pipeline.publish import export_dir
+    from pipeline.staging import all_or_nothing
 
-    from pipeline.metrics import metrics_stage
-
-    files = export_dir(staged, exports, publication=settings.publication)
-    lines = [f"wrote {len(files)} files to {exports}", editions_diff_stage(staged, diff),
-             f"wrote {report_stage(staged, reports, validation, diff)}"]
-    metrics_stage(staged, validation, diff, metrics, plots)
+    with all_or_nothing(exports, diff, reports, plots) as pub:  # published together
+        pub.reserve(metrics, METRICS_FILE)
+        files = export_dir(staged, exports, publication=settings.publication)
+        lines = [f"wrote {len(files)} files to {exports}", editions_diff_stage(staged, diff),
+                 f"wrote {report_stage(staged, reports, validation, pub.pending(diff))}"]
+        metrics_stage(staged, validation, pub.pending(diff), metrics, plots)
     return lines + [f"wrote {metrics} and {plots}/"]
 
 
 def run_all(raw: Path, *, settings: Settings, progress: bool = False) -> None:
-    """Every stage in order, as ``dvc repro`` runs them."""
-    from pipeline.validate.command import validate_command
+    """Every stage in order, as ``dvc repro`` runs them; the outputs are published together.
 
-    extract_stage(pdf_paths([raw]), STAGED, settings=settings, progress=progress)
-    METRICS.parent.mkdir(parents=True, exist_ok=True)
-    validate_command(STAGED, METRICS, settings.vocabulary)
-    for line in publish_stage(STAGED, METRICS, settings=settings):
+    Each stage reads the previous stage's new, not yet published output: a failure anywhere
+    leaves every output as it was, and a second run on the same folder is refused.
+    """
+    from pipeline.metrics import METRICS_FILE
+    from pipeline.staging import all_or_nothing
+    from pipeline.validate.command import validate_command
+    from pipeline.validate.report import REPORT_FILE
+
+    with all_or_nothing(STAGED, EXPORTS, DIFF, REPORTS, PLOTS) as pub:
+        pub.reserve(METRICS, REPORT_FILE)
+        pub.reserve(RUN_METRICS, METRICS_FILE)
+        extract_stage(pdf_paths([raw]), STAGED, settings=settings, progress=progress)
+        staged = pub.pending(STAGED)
+        validate_command(staged, METRICS, settings.vocabulary)
+        lines = publish_stage(staged, pub.pending(METRICS), settings=settings)
+    for line in lines:
         print(line, file=sys.stderr)

@@ -1,74 +1,303 @@
-"""Write output directories all-or-nothing, and stage tables as contract-typed Parquet.
+"""Every write to an output folder: all-or-nothing, and only over what the tool itself made.
 
-A run that fails halfway must not leave a mix of new and old files behind: analysts (and
-DVC) would read it as a complete result. ``atomic_dir`` builds the new directory beside the
-old one (same filesystem, so ``rename`` is atomic) and swaps it in only after everything in
-it was written; until then the previous directory stays complete and untouched.
+An analyst's files are sacred, and a failed or interrupted run must leave every output as it
+was. So:
+
+- **Only the tool's own folders are replaced.** Every output folder holds a marker file
+  (``.plan-extract``); a folder without it is replaced only when it is empty or absent, and an
+  existing file only when the caller recognises it as one the tool wrote. Anything else is a
+  ``UsageError`` before any work is done. A symlinked output is followed.
+- **New versions are built beside the old ones** (in a hidden ``.plan-extract.tmp-*`` folder
+  in the same parent, so renames are atomic), flushed to disk, and swapped in only when every
+  output of the run was written: ``all_or_nothing()`` collects the outputs of a whole run and
+  publishes them together, or none of them.
+- **The swap has no window**: Linux ``renameat2(RENAME_EXCHANGE)`` exchanges the new folder
+  with the old one in one step (a file is ``os.replace``-d), and Ctrl-C or SIGTERM during the
+  swaps is held back until they are done (``pipeline.interrupt``).
+- **One writer per folder**: the parent folder of every output is locked (``flock``) for the
+  whole command; a second run is refused with ``BusyError``. Holding the lock, leftovers of
+  earlier runs that were killed (temporary folders) are removed.
+- Folders and files are created with the user's umask, like any other tool's.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import fcntl
 import io
 import json
 import os
+import secrets
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.json as pa_json
-import pyarrow.parquet as pq
-
+from pipeline import interrupt
 from pipeline.contract import TABLES
-from pipeline.errors import ExportError, UsageError
+from pipeline.errors import BusyError, ExportError, OutputError, PlanExtractError, UsageError
+
+#: The file inside every output folder that says the tool made it (and may replace it).
+MARKER = ".plan-extract"
+MARKER_TEXT = "Made by plan-extract: each run replaces this folder as a whole.\n"
+TMP_PREFIX = ".plan-extract.tmp-"
+#: Errors that mean the output cannot be written (not that an input is wrong).
+WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG, errno.EACCES, errno.EPERM,
+                errno.EIO, errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG}
+
+
+@dataclass
+class _Output:
+    target: Path  # where the output lives (a symlink followed)
+    new: Path  # its new version, inside a temporary folder beside ``target``
+
+
+@dataclass
+class Outputs:
+    """New versions of a run's outputs, swapped in together when the run succeeded."""
+
+    outputs: dict[Path, _Output] = field(default_factory=dict)
+    _locks: dict[Path, int] = field(default_factory=dict)
+
+    def reserve(self, out: Path, owned: Callable[[Path], bool] | None = None) -> Path:
+        """Lock ``out``'s parent, clean leftovers there, refuse ``out`` unless it is ours.
+
+        ``owned`` marks a file output: it says whether an existing file is one the tool
+        wrote. Without it ``out`` is a folder. Returns the real path (symlinks followed).
+        """
+        target = Path(os.path.realpath(out))
+        if target in self.outputs:
+            return target
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._lock(target.parent)
+        except OSError as e:
+            raise _output_error(e, target) from e
+        _check_replaceable(target, owned)
+        for kind in ("new", "old", "tmp"):  # temporary folders of the tool's earlier versions
+            for leftover in target.parent.glob(f".{target.name}.{kind}-*"):
+                shutil.rmtree(leftover, ignore_errors=True)
+        return target
+
+    def new_dir(self, out: Path) -> Path:
+        """An empty folder (with the marker) that becomes ``out`` when the run is published."""
+        new = self._new(out)
+        try:
+            new.mkdir()
+            (new / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        except OSError as e:
+            raise _output_error(e, Path(os.path.realpath(out))) from e
+        return new
+
+    def new_file(self, out: Path, owned: Callable[[Path], bool]) -> Path:
+        """A path to write that becomes the file ``out`` when the run is published."""
+        return self._new(out, owned)
+
+    def _new(self, out: Path, owned: Callable[[Path], bool] | None = None) -> Path:
+        interrupt.check()
+        target = self.reserve(out, owned)
+        try:
+            new = _tmp_beside(target) / target.name
+        except OSError as e:
+            raise _output_error(e, target) from e
+        self.outputs[target] = _Output(target, new)  # removed by close(), also on an error
+        return new
+
+    def pending(self, out: Path) -> Path:
+        """Where the unpublished new version of ``out`` is (``out`` itself if there is none)."""
+        output = self.outputs.get(Path(os.path.realpath(out)))
+        return output.new if output else Path(out)
+
+    def public(self, path: str) -> str:
+        """``path`` with a new version's temporary location replaced by its output's."""
+        for o in self.outputs.values():
+            path = path.replace(str(o.new), str(o.target))
+        return path
+
+    def commit(self) -> None:
+        """Flush every new version to disk, then swap them all in, signals held back."""
+        outputs = list(self.outputs.values())
+        for o in outputs:
+            if not o.new.exists():
+                raise OutputError("was not written", str(o.target))
+        try:
+            for o in outputs:
+                _fsync_tree(o.new.parent)
+            interrupt.check()  # a Ctrl-C that Python dropped still stops the run here
+            with interrupt.held():
+                for o in outputs:
+                    _swap_in(o.new, o.target)
+            for parent in {o.target.parent for o in outputs}:
+                _fsync(parent)
+        except OSError as e:
+            raise _output_error(e, outputs[0].target) from e
+
+    def close(self) -> None:
+        """Remove the temporary folders (after a swap they hold the old versions); unlock."""
+        for o in self.outputs.values():
+            shutil.rmtree(o.new.parent, ignore_errors=True)
+        self.outputs.clear()
+        for fd in self._locks.values():
+            os.close(fd)  # releases the flock
+        self._locks.clear()
+
+    def _lock(self, folder: Path) -> None:
+        if folder in self._locks:
+            return
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise BusyError("another plan-extract run is writing in this folder; "
+                            "try again when it has finished", str(folder)) from None
+        self._locks[folder] = fd
+        for leftover in folder.glob(f"{TMP_PREFIX}*"):  # of runs that were killed
+            shutil.rmtree(leftover, ignore_errors=True)
+
+    def error_for(self, e: OSError) -> OutputError | None:
+        """An ``OutputError`` if ``e`` is a failure to write one of the outputs."""
+        name = str(e.filename or "")
+        for o in self.outputs.values():
+            if name.startswith(str(o.new.parent)):
+                return _output_error(e, o.target)
+        if e.errno in WRITE_ERRNOS and self.outputs:
+            return _output_error(e, next(iter(self.outputs.values())).target)
+        return None
+
+
+_current: Outputs | None = None
+
+
+@contextmanager
+def all_or_nothing(*outputs: Path) -> Iterator[Outputs]:
+    """Outputs written in this block are published together at its end, or none on an error.
+
+    ``outputs`` are reserved (locked, checked) at once, before any work. Nested blocks, and
+    ``atomic_dir``/``atomic_file`` inside, join the outermost one.
+    """
+    global _current
+    if _current is not None:
+        for out in outputs:
+            _current.reserve(out)
+        yield _current
+        return
+    pub = _current = Outputs()
+    try:
+        for out in outputs:
+            pub.reserve(out)
+        try:
+            yield pub
+        except PlanExtractError as e:  # name the output, not its temporary folder
+            e.file = e.file and pub.public(e.file)
+            raise
+        except OSError as e:
+            error = pub.error_for(e)
+            if error is None:
+                raise
+            raise error from e
+        pub.commit()
+    finally:
+        _current = None
+        pub.close()
 
 
 @contextmanager
 def atomic_dir(out_dir: Path) -> Iterator[Path]:
-    """Yield an empty temp dir beside ``out_dir``; on success it replaces ``out_dir``.
-
-    On any exception the temp dir is removed and ``out_dir`` is left as it was. The swap
-    renames old → backup, new → ``out_dir``, then deletes the backup (if the second rename
-    fails the backup is renamed back). ``out_dir`` belongs to the tool: files in it that the
-    block did not write are gone after the swap.
-    """
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"{out_dir} exists and is not a directory")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
-    try:
-        yield tmp
-        _fsync_tree(tmp)
-        _swap(tmp, out_dir)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)  # gone already after a successful swap
+    """Yield an empty folder that replaces ``out_dir`` when the (outermost) block succeeds."""
+    with all_or_nothing() as pub:
+        yield pub.new_dir(Path(out_dir))
 
 
 @contextmanager
 def atomic_file(out: Path, owned: Callable[[Path], bool]) -> Iterator[Path]:
-    """Yield a temp path beside ``out``; on success it replaces ``out`` in one rename.
+    """Yield a path to write that replaces the file ``out`` when the block succeeds.
 
-    An existing ``out`` is replaced only if ``owned(out)`` recognises it as this tool's file.
+    ``owned(path)`` tells whether an existing ``out`` is a file the tool wrote (and may be
+    replaced); any other existing file is refused.
     """
-    out = Path(out)
-    if out.exists() and not (out.is_file() and owned(out)):
-        raise UsageError(f"refusing to replace {out}: not a file this tool wrote")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{out.name}.new-", dir=out.parent)
-    os.close(fd)
-    tmp = Path(name)
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o666 & ~umask)  # mkstemp makes it private; follow the umask like any other file
+    with all_or_nothing() as pub:
+        yield pub.new_file(Path(out), owned)
+
+
+def pending(out: Path) -> Path:
+    """The new, not yet published version of ``out`` in the current run, else ``out``."""
+    return _current.pending(out) if _current is not None else Path(out)
+
+
+def _check_replaceable(target: Path, owned: Callable[[Path], bool] | None) -> None:
+    if not target.exists():
+        return
+    if owned is not None:
+        if target.is_dir() or not owned(target):
+            raise UsageError("exists and was not written by plan-extract: refusing to replace it",
+                             str(target))
+        return
+    if not target.is_dir():
+        raise UsageError("exists and is not a directory: refusing to replace it", str(target))
+    if not (target / MARKER).is_file() and any(target.iterdir()):
+        raise UsageError(f"exists and was not made by plan-extract (no {MARKER} in it): refusing "
+                         "to replace it; choose another output folder or empty it", str(target))
+
+
+def _tmp_beside(target: Path) -> Path:
+    """A new hidden folder in ``target``'s parent (same filesystem), created with the umask."""
+    while True:
+        tmp = target.parent / f"{TMP_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+        try:
+            tmp.mkdir()  # mode 0o777 minus the umask (tempfile.mkdtemp would make it private)
+            return tmp
+        except FileExistsError:
+            continue
+
+
+def _swap_in(new: Path, target: Path) -> None:
+    """``new`` becomes ``target``; the old version (if any) is left at ``new``'s path."""
+    if not (new.is_dir() and target.exists()):
+        os.replace(new, target)  # a file, or a folder where there was none: atomic
+    elif not _exchange(new, target):
+        # No renameat2 here (not Linux, or a filesystem without it): two renames, a short gap.
+        old = new.with_name(new.name + ".old")
+        target.rename(old)
+        new.rename(target)
+        old.rename(new)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2); False where the system cannot."""
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _fsync_tree(root: Path) -> None:
+    """Flush the new files to disk before the swap makes them the current result."""
+    for path in [*root.rglob("*"), root]:
+        _fsync(path)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
     try:
-        yield tmp
-        _fsync_tree(tmp)
-        os.replace(tmp, out)
+        os.fsync(fd)
     finally:
-        tmp.unlink(missing_ok=True)
+        os.close(fd)
+
+
+def _output_error(e: OSError, target: Path) -> OutputError:
+    return OutputError(f"cannot write: {e.strerror or e}", str(target))
 
 
 def is_json_object_with(*keys: str) -> Callable[[Path], bool]:
@@ -82,33 +311,10 @@ def is_json_object_with(*keys: str) -> Callable[[Path], bool]:
     return owned
 
 
-def _swap(new: Path, out_dir: Path) -> None:
-    if not out_dir.exists():
-        new.rename(out_dir)
-        return
-    backup = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-    out_dir.rename(backup / out_dir.name)
-    try:
-        new.rename(out_dir)
-    except BaseException:
-        (backup / out_dir.name).rename(out_dir)
-        raise
-    finally:
-        shutil.rmtree(backup, ignore_errors=True)
-
-
-def _fsync_tree(root: Path) -> None:
-    """Flush the new files to disk before the rename makes them the current result."""
-    for path in [*root.rglob("*"), root] if root.is_dir() else [root]:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def write_tables(rows: dict[str, list[dict]], directory: Path) -> list[Path]:
     """``<table>.parquet`` per contract table into ``directory`` (use inside ``atomic_dir``)."""
+    import pyarrow.parquet as pq
+
     paths = []
     for name in TABLES:
         path = Path(directory) / f"{name}.parquet"
@@ -117,13 +323,16 @@ def write_tables(rows: dict[str, list[dict]], directory: Path) -> list[Path]:
     return paths
 
 
-def to_arrow(name: str, rows: list[dict]) -> pa.Table:
-    """One table's rows typed by the contract (``pipeline.contract``).
+def to_arrow(name: str, rows: list[dict]):
+    """One table's rows typed by the contract (``pipeline.contract``), as a ``pyarrow.Table``.
 
     The rows go through Arrow's JSON reader, which builds the typed columns in C++:
     converting Python objects with ``pa.array`` would import pandas (a third of a second
     of every run) for nothing. A value of the wrong type is an error, not a cast.
     """
+    import pyarrow as pa
+    import pyarrow.json as pa_json
+
     schema = TABLES[name].schema
     if not rows:
         return pa.Table.from_batches([], schema=schema)

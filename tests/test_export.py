@@ -15,7 +15,7 @@ import pytest
 from frictionless import validate
 
 from pipeline.contract import TABLES
-from pipeline.errors import ExportError
+from pipeline.errors import ExportError, UsageError
 from pipeline.publish import export_dir
 from pipeline.publish.columns import column, csv_columns, local_government_code
 from tests.truth_tables import SHARED, load_truth, sha256_of, truth_tables
@@ -220,7 +220,7 @@ def test_reexport_replaces_previous_export(staged, tmp_path):
 
 def test_refuses_to_replace_a_directory_that_is_not_an_export(staged, tmp_path):
     (tmp_path / "notes.txt").write_text("keep me")
-    with pytest.raises(ExportError, match="refusing"):
+    with pytest.raises(UsageError, match="not made by plan-extract"):
         export_dir(staged, tmp_path)
     assert (tmp_path / "notes.txt").read_text() == "keep me"
 

@@ -7,15 +7,17 @@ and only a few pages are ever held at once.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import os
+import signal
 import threading
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
-from multiprocessing import get_all_start_methods, get_context
+from multiprocessing import active_children, get_all_start_methods, get_context
 from multiprocessing.context import BaseContext
 
 from pipeline.errors import ResourceLimitError
@@ -56,7 +58,8 @@ def read_pages(source: SourcePdf, limits: Limits = DEFAULT_LIMITS, workers: int 
     # Workers fork (on the first submit) before any thread exists here (the progress bar and
     # the warm-up have one). The objects that exist at the fork stay frozen while the workers
     # live: no collector, here or in a worker, walks (and so copies) the memory they share.
-    pool = ProcessPoolExecutor(min(workers, len(ranges)), mp_context=_context())
+    pool = ProcessPoolExecutor(min(workers, len(ranges)), mp_context=_context(),
+                               initializer=_worker_start, initargs=(os.getpid(),))
     gc.freeze()
     try:
         submit = (pool.submit(read_chunk, source, first, last, limits) for first, last in ranges)
@@ -68,7 +71,10 @@ def read_pages(source: SourcePdf, limits: Limits = DEFAULT_LIMITS, workers: int 
                 in_flight.extend(islice(submit, 1))
                 yield from pages
                 bar.advance(len(pages))
-    finally:  # also when the readers stop early on an error: do not parse the rest
+    except BaseException:  # an error, Ctrl-C, SIGTERM, readers that stop: workers stop now
+        _stop_workers()
+        raise
+    finally:
         pool.shutdown(wait=True, cancel_futures=True)
         gc.unfreeze()
 
@@ -77,6 +83,26 @@ def _context() -> BaseContext:
     """Fork where the platform has it: workers start with the page reader already imported."""
     methods = get_all_start_methods()
     return get_context("fork" if "fork" in methods else "spawn")
+
+
+def _worker_start(parent: int) -> None:
+    """A worker dies with its parent, and leaves Ctrl-C to it (no traceback from a worker)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    prctl = getattr(ctypes.CDLL(None), "prctl", None)  # Linux
+    if prctl is not None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _stop_workers() -> None:
+    """Kill the workers mid-page (also one being forked): their results are not wanted."""
+    for process in active_children():
+        process.kill()
 
 
 def _warm_up() -> None:

@@ -4,8 +4,8 @@ One fact per cell, numbers as plain numbers, units in their own column, Western 
 NFKC text without platform-dependent characters, the region in the first columns of every
 file. ``exports/`` holds the newest edition; each earlier one goes to ``exports/editions/<版>/``
 with the same files, so every folder joins naively (one edition, keys without the PDF hash).
-The files are written to a temporary sibling directory, their keys checked, and only then
-swapped in, so a failed export never leaves a half-written directory behind.
+The files are written to a temporary folder (``staging.atomic_dir``), their keys checked, and
+only then swapped in, so a failed export never leaves a half-written folder behind.
 
 Imports: csv, pyarrow.parquet (the staged tables) and xlsxwriter; frictionless is not
 imported here (it costs a second): the tests validate the package with it.
@@ -16,11 +16,8 @@ from __future__ import annotations
 import csv
 import math
 import os
-import shutil
 import sys
-import tempfile
 import unicodedata
-import uuid
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -37,6 +34,7 @@ from pipeline.publish import columns as C
 from pipeline.publish.datapackage import key_problems, write_datapackage
 from pipeline.publish.tables import CsvTable, EditionRows, edition_order
 from pipeline.publish.workbook import WORKBOOK, write_workbook
+from pipeline.staging import atomic_dir
 
 ENCODINGS = ("utf-8-sig", "cp932")
 LINE_TERMINATOR = "\r\n"
@@ -56,19 +54,13 @@ def export_dir(staged_dir: Path, out_dir: Path, encoding: str = "utf-8-sig",
     organisation = load_organisation(publication.organisation) if publication.organisation else {}
     editions = _editions(records, staged_dir)
     created = _created()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.tmp-"))
-    tmp.chmod(0o755)  # mkdtemp makes it private; published data is world-readable
-    try:
+    with atomic_dir(out_dir) as tmp:
         newest, earlier = editions[-1], editions[:-1]
         files = _write_edition(tmp, newest, encoding, publication, created, organisation, editions)
         for edition in earlier:
             files += _write_edition(tmp / EDITIONS_DIR / edition.label, edition, encoding, publication,
                                     created, organisation, [edition])
         _warn_unconfigured(publication, editions)
-        _swap_in(tmp, out_dir)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return [out_dir / f.relative_to(tmp) for f in files]
 
 
@@ -213,19 +205,3 @@ def _write_csv(path: Path, table: CsvTable, encoding: str) -> None:
         writer.writerow([C.column(table.name, col).title for col in table.columns])
         writer.writerows(table.rows)
 
-
-def _swap_in(tmp: Path, out_dir: Path) -> None:
-    """Replace ``out_dir`` by ``tmp`` with two renames on one filesystem.
-
-    Readers see either the old or the new export (the directory is briefly absent between the
-    renames). A non-empty directory that is not a previous export is never replaced.
-    """
-    if not out_dir.exists():
-        tmp.rename(out_dir)
-        return
-    if not out_dir.is_dir() or (any(out_dir.iterdir()) and not (out_dir / "datapackage.json").is_file()):
-        raise ExportError("refusing to replace: not an empty directory or a previous export", file=str(out_dir))
-    old = out_dir.with_name(f".{out_dir.name}.old-{uuid.uuid4().hex}")
-    out_dir.rename(old)
-    tmp.rename(out_dir)
-    shutil.rmtree(old)

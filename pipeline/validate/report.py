@@ -6,6 +6,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from pipeline.staging import atomic_file, is_json_object_with
+
 
 @dataclass
 class ValidationReport:
@@ -21,8 +23,11 @@ class ValidationReport:
         return json.dumps(asdict(self), ensure_ascii=False, indent=2)
 
 
+#: An existing file at the report's path is replaced only if it is an earlier report.
+REPORT_FILE = is_json_object_with("ok", "failures", "results")
+
+
 def write_report(report: ValidationReport, path: Path) -> None:
-    """Write the report as UTF-8 JSON (read later by the HTML report)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(report.to_json() + "\n", encoding="utf-8")
+    """Write the report as UTF-8 JSON (read later by the HTML report), all or nothing."""
+    with atomic_file(Path(path), REPORT_FILE) as tmp:
+        tmp.write_text(report.to_json() + "\n", encoding="utf-8")
