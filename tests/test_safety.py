@@ -106,9 +106,9 @@ def test_an_export_failure_publishes_nothing(project, capsys, monkeypatch):
 
     monkeypatch.chdir(project)
     before = snapshot(project)
-    monkeypatch.setattr(export, "package_problems", lambda folder: ["a resource does not validate"])
+    monkeypatch.setattr(export, "key_problems", lambda tables: ["items: item_no 17 twice"])
     assert main([*NO_PARAMS, "run"]) == errors.ExportError.exit_code
-    assert "datapackage does not validate" in capsys.readouterr().err
+    assert "keys do not hold: items: item_no 17 twice" in capsys.readouterr().err
     assert snapshot(project) == before
     assert sorted(p.name for p in project.iterdir()) == sorted(["raw", *OUTPUTS])
 
