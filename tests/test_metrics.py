@@ -50,7 +50,7 @@ def test_counts_of_the_newest_edition(staged, tmp_path):
 def test_one_plot_file_per_indicator_with_baseline_and_actuals(staged, tmp_path):
     plots = tmp_path / "indicators"
     metrics_stage(staged, None, None, tmp_path / "pipeline.json", plots)
-    assert len(list(plots.iterdir())) == 6
+    assert len(list(plots.glob("*.csv"))) == 6
     path = plots / plot_file("25-1", "職員一人当たり時間外勤務時間数(月平均)")
     with path.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
