@@ -50,7 +50,8 @@ def test_publish_writes_what_export_editions_diff_and_report_write(staged, tmp_p
     one, three = tmp_path / "one", tmp_path / "three"
     assert main([*NO_PARAMS, "publish", str(staged), "--validation", str(report),
                  "--exports", str(one / "exports"), "--diff", str(one / "diff"),
-                 "--reports", str(one / "reports")]) == 0
+                 "--reports", str(one / "reports"), "--metrics", str(tmp_path / "pipeline.json"),
+                 "--plots", str(tmp_path / "indicators")]) == 0
     assert main([*NO_PARAMS, "export", str(staged), "--out", str(three / "exports")]) == 0
     assert main([*NO_PARAMS, "editions-diff", str(staged), "--out", str(three / "diff")]) == 0
     assert main([*NO_PARAMS, "report", str(staged), "--out", str(three / "reports"),
