@@ -82,13 +82,13 @@ def _pdfminer_text(font: PDFFont, cid: int) -> str:
 _described: WeakKeyDictionary[PDFFont, FontUnicode] = WeakKeyDictionary()
 
 
-def read_glyph(font: PDFFont, cid: int) -> tuple[str, str]:
-    """The glyph's text and where it came from. A font not met in a resource dictionary
-    (none, normally) is judged without its dictionary: only its ToUnicode map is sure."""
-    described = _described.get(font)
-    if described is None:
-        described = _described[font] = describe(font, {})
-    return described.read(font, cid)
+def described(font: PDFFont) -> FontUnicode:
+    """What the font says about its codes. A font not met in a resource dictionary (none,
+    normally) is judged without its dictionary: only its ToUnicode map is sure."""
+    out = _described.get(font)
+    if out is None:
+        out = _described[font] = describe(font, {})
+    return out
 
 
 def note_fonts(fontmap: Mapping[object, PDFFont], resources: object) -> None:

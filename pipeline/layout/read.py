@@ -25,7 +25,7 @@ from pdfplumber.utils.pdfinternals import resolve_all
 from pipeline.normalize import nfkc, suspects
 
 from .content import Interpreter
-from .glyphs import FALLBACK, note_fonts, read_glyph
+from .glyphs import FALLBACK, FontUnicode, described, note_fonts
 from .model import Char, Fill, Guess, PageLayout, Segment
 
 #: A filled rectangle thinner than this is a drawn line, not a cell background.
@@ -99,6 +99,7 @@ class _Device(PDFPageAggregator):
         super().__init__(page.pdf.rsrcmgr, pageno=page.page_number)
         self.chars, self.suspect, self.guesses = layout.chars, layout.suspects, layout.guesses
         self.folded: dict[str, tuple[str, dict[str, int]]] = {}  # raw text → (text, suspects)
+        self.fonts: dict[PDFFont, FontUnicode] = {}  # what each font says of its codes (glyphs)
         self.height = float(page.height)
         self.mb_x0, self.mb_top = page.mediabox[:2]
         # One string object per distinct glyph text on the page (pickling keeps the sharing).
@@ -127,7 +128,8 @@ class _Device(PDFPageAggregator):
     def render_char(self, matrix: Matrix, font: PDFFont, fontsize: float, scaling: float,
                     rise: float, cid: int, ncs, graphicstate) -> float:
         """Add the glyph; return its advance (what pdfminer's own ``render_char`` does)."""
-        text, source = read_glyph(font, cid)
+        fu = self.fonts.get(font) or self.fonts.setdefault(font, described(font))
+        text, source = fu.read(font, cid)
         if source:
             self.note_source(source, text, font, cid)
         adv = font.char_width(cid) * fontsize * scaling
