@@ -136,7 +136,11 @@ def test_frictionless_cli_validates_both_folders(exported):
 
 def test_workbook_reads_back_with_ids_as_text_and_frozen_headers(exported):
     book = openpyxl.load_workbook(exported / "tables.xlsx")
-    assert book.sheetnames == [TABLE_TITLES[n] for n in TABLES]
+    assert book.sheetnames == [TABLE_TITLES[n] for n in TABLES] + ["説明"]
+    about = {row[0]: row[1] for row in book["説明"].iter_rows(values_only=True) if row[0]}
+    assert (about["版"], about["出典"], about["公開者"]) == (NEW, "https://example.org/2026.pdf", "群馬県")
+    columns = {(row[0], row[1]): row[2] for row in book["説明"].iter_rows(values_only=True) if row[2]}
+    assert "実施項目番号-指標番号" in columns[(TABLE_TITLES["indicators"], "指標ID")]
     for name in TABLES:
         sheet = book[TABLE_TITLES[name]]
         assert sheet.freeze_panes == "A2", name

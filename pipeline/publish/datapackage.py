@@ -186,9 +186,7 @@ def _field(table: str, col: str, required: bool) -> dict:
     return field
 
 
-def write_datapackage(out_dir: Path, tables: list[CsvTable], edition: EditionRows, history: list[EditionRows],
-                      encoding: str, publication: Publication, created: str) -> Path:
+def write_datapackage(out_dir: Path, package: dict) -> Path:
     path = out_dir / "datapackage.json"
-    package = descriptor(tables, edition, history, encoding, publication, created)
     path.write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return path

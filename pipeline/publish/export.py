@@ -31,7 +31,7 @@ from pipeline.errors import ExportError, UsageError
 from pipeline.formulas import neutralise
 from pipeline.publication import Publication
 from pipeline.publish import columns as C
-from pipeline.publish.datapackage import key_problems, write_datapackage
+from pipeline.publish.datapackage import descriptor, key_problems, write_datapackage
 from pipeline.publish.tables import CsvTable, EditionRows, edition_order
 from pipeline.publish.workbook import WORKBOOK, write_workbook
 from pipeline.staging import atomic_dir
@@ -89,9 +89,10 @@ def _write_edition(directory: Path, edition: EditionRows, encoding: str, publica
         raise ExportError(f"edition {edition.label}: keys do not hold: " + "; ".join(problems[:5]))
     for table in tables:
         _write_csv(directory / table.file_name, table, encoding)
-    write_workbook(directory / WORKBOOK, tables, publication, created)
-    package = write_datapackage(directory, tables, edition, covered, encoding, publication, created)
-    return [directory / t.file_name for t in tables] + [directory / WORKBOOK, package]
+    package = descriptor(tables, edition, covered, encoding, publication, created)
+    write_workbook(directory / WORKBOOK, tables, package)
+    path = write_datapackage(directory, package)
+    return [directory / t.file_name for t in tables] + [directory / WORKBOOK, path]
 
 
 def _created() -> str:
