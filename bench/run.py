@@ -69,29 +69,32 @@ class Run:
     seconds: float
     tree_pss_mb: float = 0.0  # largest sum of PSS over the process tree
     single_rss_mb: float = 0.0  # largest RSS of any one process in it
+    cpu_s: float = 0.0  # CPU time (user + system): what load on the machine does not inflate
 
 
-def bare_parse(pdf: Path) -> float:
-    """Seconds pdfplumber needs for chars, lines and rects of every page (this process)."""
+def bare_parse(pdf: Path) -> tuple[float, float]:
+    """Seconds (wall, CPU) pdfplumber needs for chars, lines and rects of every page."""
     import pdfplumber
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     with pdfplumber.open(pdf) as doc:
         for page in doc.pages:
             page.chars, page.lines, page.rects
             page.close()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def run_bare(pdf: Path) -> Run:
     """(a) in a fresh interpreter, so that no run profits from another's warm caches."""
     out = subprocess.run([str(PYTHON), __file__, "--bare", str(pdf)], check=True,
                          capture_output=True, text=True).stdout
-    return Run(float(out))
+    wall, cpu = map(float, out.split())
+    return Run(wall, cpu_s=cpu)
 
 
 def run_tree(cmd: list[str], cwd: Path = ROOT, sample: bool = False) -> Run:
     """Wall time of ``cmd``; with ``sample``, also the peak memory of it and every process it
     starts (sampling costs CPU on a 2-core machine, so timed runs do not sample)."""
+    cpu = _children_cpu()
     start = time.perf_counter()
     proc = psutil.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     tree_peak = single_peak = 0
@@ -114,7 +117,7 @@ def run_tree(cmd: list[str], cwd: Path = ROOT, sample: bool = False) -> Run:
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"bench: {' '.join(cmd)} failed ({proc.returncode}):\n{output}")
-    return Run(seconds, tree_peak / MiB, single_peak / MiB)
+    return Run(seconds, tree_peak / MiB, single_peak / MiB, _children_cpu() - cpu)
 
 
 def run_extract(pdf: Path, out: Path, *extra: str, sample: bool = False) -> Run:
@@ -152,6 +155,9 @@ def measure(name: str, pdf: Path, runs: int, tmp: Path, *extra: str) -> dict[str
         "extract_s": b,
         "ratio": round(b / a, 3),
         "extract_ms_per_page": round(1000 * b / pages, 2),
+        "bare_parse_cpu_s": median(bare, lambda r: r.cpu_s),
+        "extract_cpu_s": median(cli, lambda r: r.cpu_s),
+        "cpu_ratio": round(median(cli, lambda r: r.cpu_s) / median(bare, lambda r: r.cpu_s), 3),
         "peak_pss_mb": median(memory, lambda r: r.tree_pss_mb),
         "peak_single_process_rss_mb": median(memory, lambda r: r.single_rss_mb),
     }
@@ -199,12 +205,14 @@ class PipelineRun:
     seconds: float
     stage_s: dict[str, float]
     stage_pss_mb: dict[str, float]
+    cpu_s: float = 0.0  # of make and everything it started
 
 
 def run_pipeline(project: Path, sample: bool = False) -> PipelineRun:
     """``make run`` in ``project``: wall time, each stage's time from DVC's lines as they come,
     and with ``sample`` each stage's peak PSS (its command and every process it starts)."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")  # DVC's lines arrive when printed
+    before = _children_cpu()
     start = time.perf_counter()
     proc = psutil.Popen(MAKE_RUN, cwd=project, env=env, stdout=subprocess.PIPE,
                         stderr=subprocess.STDOUT)
@@ -236,7 +244,16 @@ def run_pipeline(project: Path, sample: bool = False) -> PipelineRun:
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"bench: make run in {project} failed ({proc.returncode}):\n{''.join(lines)}")
-    return PipelineRun(seconds, stage_s, {k: round(v, 1) for k, v in peak.items()})
+    return PipelineRun(seconds, stage_s, {k: round(v, 1) for k, v in peak.items()},
+                       _children_cpu() - before)
+
+
+def _children_cpu() -> float:
+    """CPU seconds of every finished child of this process and of the children they waited
+    for (make waits for DVC, DVC for each stage, a stage for its page workers)."""
+    import resource
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _stage_pss(proc: psutil.Process) -> int:
@@ -295,11 +312,18 @@ def measure_pipeline(pdf: Path, runs: int, rerun_runs: int, tmp: Path) -> dict:
                      "peak_pss_mb": round(statistics.median(r.stage_pss_mb.get(name, 0.0)
                                                             for r in sampled), 1)}
               for name in made[0].stage_s}
+    cpu_bare = median(bare, lambda r: r.cpu_s)
+    cpu_run = round(statistics.median(r.cpu_s for r in made), 3)
     return {
         "pages": _page_count(pdf),
         "bare_parse_s": a,
         "make_run_s": total,
         "ratio": round(total / a, 3),
+        # CPU time, which the machine's load does not inflate: on an idle machine the wall
+        # ratio is about this (less what the page workers' two cores save)
+        "bare_parse_cpu_s": cpu_bare,
+        "make_run_cpu_s": cpu_run,
+        "cpu_ratio": round(cpu_run / cpu_bare, 3),
         "gx_import_s": median(gx, lambda r: r.seconds),
         "stages": stages,
         "outside_stages_s": round(total - sum(v["s"] for v in stages.values()), 3),
@@ -319,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gx-import", action="store_true", help=argparse.SUPPRESS)  # of (f)
     args = parser.parse_args(argv)
     if args.bare:
-        print(bare_parse(args.bare))
+        print(*bare_parse(args.bare))
         return 0
     if args.gx_import:
         print(gx_import())
