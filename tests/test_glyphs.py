@@ -4,6 +4,7 @@ say for sure what the glyphs are; then the plan extracts exactly."""
 
 from __future__ import annotations
 
+import pdfplumber
 import pikepdf
 import pytest
 from pdfminer.pdffont import PDFCIDFont, PDFTrueTypeFont, PDFType1Font
@@ -14,10 +15,11 @@ from pipeline import errors
 from pipeline.cli import main
 from pipeline.extract import extract_pdf
 from pipeline.layout.glyphs import FALLBACK, GLYPH_NAME, SURE, describe
+from pipeline.layout.read import read_page
 from pipeline.stages import coverage_json
 from tests.golden import differences
 from tests.test_cli import NO_PARAMS, snapshot
-from tests.truth_tables import SHARED, load_truth, truth_tables
+from tests.truth_tables import REALPDF, SHARED, load_truth, truth_tables
 from tests.variants import VariantOptions, make_variant
 from tests.variants.fonts import bundled_truetype
 from tests.variants.tounicode import drop_tounicode
@@ -135,3 +137,19 @@ def test_the_command_exits_16_in_one_line_and_leaves_staged_as_it_was(tmp_path, 
     assert err.startswith(f"plan-extract: {tmp_path / 'gaps.pdf'}: glyphs whose Unicode is a guess")
     assert "page 2, cell at (" in err and "応å" in err
     assert snapshot(out) == before
+
+
+def test_a_cid_fonts_tounicode_gaps_are_filled_from_its_character_collection(tmp_path):
+    """A real Type 0 font (Ryumin-Light, Adobe-Japan1) given a ToUnicode map that misses its
+    kana: each is read from the Adobe-Japan1 collection the font declares, and counted."""
+    with pikepdf.open(REALPDF / "simple3.pdf") as pdf:
+        font = pdf.pages[0].Resources.Font.F2
+        font.ToUnicode = pdf.make_stream(
+            b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+            b"1 begincodespacerange <0000> <FFFF> endcodespacerange\n"
+            b"1 beginbfchar <0001> <0020> endbfchar\nendcmap end end\n")
+        pdf.save(tmp_path / "gaps.pdf")
+    with pdfplumber.open(tmp_path / "gaps.pdf") as pdf:
+        layout = read_page(pdf.pages[0])
+    assert "".join(c.text for c in layout.chars) == "HelloHelloあいうえおあいうえおWorldWorld"
+    assert layout.suspects.kinds == {GLYPH_NAME: 10} and not layout.guesses
