@@ -203,7 +203,8 @@ def _legend(counts: Counter[str], cells: bool, merged: bool, bars: bool) -> list
 def _summary(extraction: Extraction, page: int, coverage: PageCoverage) -> str:
     return (f"{extraction.source.path.name}  page {page}/{extraction.source.page_count}   "
             f"characters {coverage.total} = assigned {coverage.assigned} + furniture "
-            f"{coverage.furniture} + unaccounted {coverage.unaccounted}")
+            f"{coverage.furniture} + unaccounted {coverage.unaccounted}"
+            + (f"   suspect {coverage.suspect}" if coverage.suspect else ""))
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -36,7 +37,10 @@ def test_extract_writes_every_contract_table_and_coverage(staged):
     assert {"documents", "goals", "policies", "items", "departments", "item_departments", "projects",
             "project_departments", "schedule", "indicators", "baselines", "actuals"} <= names
     assert len(pd.read_parquet(staged / "items.parquet")) == 35
-    assert '"unaccounted": 0' in (staged / "coverage.json").read_text(encoding="utf-8")
+    coverage = json.loads((staged / "coverage.json").read_text(encoding="utf-8"))["sources"][0]
+    assert coverage["unaccounted"] == 0
+    assert coverage["suspect"] == 0  # no glyph of the excerpt needed a repair
+    assert all(p["suspect"] == 0 and p["suspects"] == {} for p in coverage["pages"])
 
 
 def test_validate_passes_on_the_excerpt(staged):

@@ -260,3 +260,17 @@ def test_a_footer_inside_a_cut_row_stays_page_furniture():
         (table,) = pc.tables
         assert [c.text for c in table.row(2)] == ["", "本文の続き"]
         assert [(fl.text, fl.role) for fl in pc.flow] == [(f"-{pc.number}-", "page_number")]
+
+
+def test_a_distributed_line_ended_by_hand_keeps_its_break():
+    """均等割付 spreads a short first line to the edge; set solid it would have left room."""
+    first = spaced_chars("事業名", 0, 0, 45)  # spread over 100 pt
+    second = [Char(k * 10, 14, k * 10 + 10, 24, text=ch, size=10, index=10 + k) for k, ch in enumerate("内容")]
+    lines = lines_of(first + second)
+    assert join_lines(lines, 100) == "事業名\n内容"
+
+
+def test_a_distributed_line_that_was_full_still_wraps_softly():
+    full = spaced_chars("あいうえおかきくけ", 0, 0, 11.2)  # 9 glyphs set solid take 90 of 100 pt
+    rest = [Char(0, 14, 10, 24, text="こ", size=10, index=20)]
+    assert join_lines(lines_of(full + rest), 100) == "あいうえおかきくけこ"

@@ -21,7 +21,7 @@ VARIANTS = {
         reiwa_years=True, fullwidth_digits=True, filled_actuals=True, partial_bars=True, reword=True),
     "kangxi-radicals-ttf": VariantOptions(kangxi=True),
     "browser-lookalike-code-points": VariantOptions(lookalikes=True),
-    "excel-distributed-alignment": VariantOptions(distributed=True),
+    "excel-distributed-alignment": VariantOptions(distributed=True, typed_breaks=True),
     "labels-spaced-by-hand": VariantOptions(spaced_labels=True),
     "stacked-vertical-goal-cells": VariantOptions(stacked_goals=True),
     "typed-breaks-in-overview-cells": VariantOptions(typed_breaks=True, overview_rows_per_page=12),

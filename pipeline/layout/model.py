@@ -121,6 +121,7 @@ class Line(Box):
     text: str = ""  # glyphs left to right, a space where the PDF left a visible gap
     size: float = 0.0  # largest font size
     lead: float = 0.0  # width the first token needed (see text.is_soft_wrap)
+    spread: float = 0.0  # width that 均等割付 added between its glyphs (0 for set text)
     count: int = 0  # non-blank characters
     indexes: Sequence[int] = ()  # the characters' positions on their page
 

@@ -59,7 +59,7 @@ def _line(chars: list[Char]) -> Line:
         count += bool(ch.text.strip())
         prev = ch
     return Line(first.x0, top, x1, bottom, text="".join(parts).strip(), size=size,
-                lead=_first_token_width(chars), count=count,
+                lead=_first_token_width(chars), spread=usual * (len(chars) - 1), count=count,
                 indexes=_compact([c.index for c in chars]))
 
 
@@ -118,14 +118,15 @@ def _word_end(chars: list[Char], i: int) -> int:
 def is_soft_wrap(line: Line, following: Line, right: float) -> bool:
     """Did ``line`` end only because ``following``'s first token did not fit before ``right``?
 
-    Not where ``line`` ends with a closing mark and ``following`` starts with a Latin word or
-    number: a line breaker keeps those together (it moved 「う。2026」 as one), so the line was
-    broken there by hand (「…運営する。⏎NETSUGEN会員…」).
+    A distributed line (均等割付) reaches the edge whatever it holds: what counts is where its
+    glyphs would have ended set solid. Not where ``line`` ends with a closing mark and
+    ``following`` starts with a Latin word or number: a line breaker keeps those together (it
+    moved 「う。2026」 as one), so the line was broken there by hand (「…運営する。⏎NETSUGEN…」).
     """
     if line.text[-1:] in CLOSING and _latin(following.text[:1]):
         return False
     slack = 0.6 * max(line.size, following.size)
-    return line.x1 + following.lead > right - slack
+    return line.x1 - line.spread + following.lead > right - slack
 
 
 def _needs_space(a: str, b: str) -> bool:

@@ -164,10 +164,14 @@ def wrap(text: str, width: float, face: Typeface, size: float) -> list[str]:
     return lines
 
 
+#: Marks that close a sentence or clause: a line breaker keeps a Latin word typed after one with it.
+_CLOSING = "、。，．)）」』】〕〉》]｝}"
+
+
 def _unbreakable(before: str, after: str) -> bool:
     latin = after.isascii() and after.isalnum()
     return (before == " " or after == " " or (latin and before.isascii() and before.isalnum())
-            or (latin and before in "、。，．)）」』】〕〉》]｝}"))
+            or (latin and before in _CLOSING))
 
 
 def full_line_breaks(text: str, width: float, face: Typeface, size: float) -> str:
@@ -179,7 +183,7 @@ def full_line_breaks(text: str, width: float, face: Typeface, size: float) -> st
     for para in paras[1:]:
         last = wrap(out.split("\n")[-1], width, face, size)[-1] if out else ""
         first = re.match(r"[A-Za-z0-9]+|.|", para)[0]  # its first unbreakable unit
-        if last[-1:] in "、。，．)）」』】〕〉》]｝}" and first[:1].isascii() and first[:1].isalnum():
+        if last[-1:] in _CLOSING and first[:1].isascii() and first[:1].isalnum():
             full = False  # a breaker keeps 。 and a Latin word together: this break was typed
         else:  # the extractor allows 0.6 em for the cell's padding it cannot see
             full = bool(last and para) and face.width(last + first, size) > width - 0.6 * size
