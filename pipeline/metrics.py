@@ -94,8 +94,14 @@ def indicator_series(tables: dict[str, list[dict]], source: str) -> dict[str, li
     for kind, r in points:
         if r["source_sha256"] == source and r["indicator_id"] in series and r["value"] is not None:
             series[r["indicator_id"]].append(
-                {"年度": r["fiscal_year"], "値": r["value"], "区分": kind, "単位": units[r["indicator_id"]] or ""})
+                {"年度": r["fiscal_year"], "値": _number(r["value"]), "区分": kind,
+                 "単位": units[r["indicator_id"]] or ""})
     return series
+
+
+def _number(value: float) -> int | float:
+    """210.0 → 210: written as the exports write numbers."""
+    return int(value) if float(value).is_integer() else value
 
 
 def plot_file(indicator_id: str, name: str | None) -> str:

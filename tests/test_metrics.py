@@ -118,3 +118,15 @@ def test_dvc_metrics_diff_and_plots_after_two_runs(tmp_path):
     sheet = openpyxl.load_workbook(exports / "tables.xlsx")["参考指標"]
     ids = [c.value for c in next(sheet.iter_cols(min_col=3, max_col=3, min_row=2))]
     assert "25-1" in ids and all(isinstance(i, str) for i in ids)
+
+
+def test_the_metrics_of_the_committed_run_are_in_git():
+    """`dvc metrics diff HEAD` and `dvc plots diff HEAD` read HEAD's files from git: they are
+    committed (with the folder's marker, so that the next run may replace it)."""
+    metrics = json.loads((ROOT / "metrics" / "pipeline.json").read_text(encoding="utf-8"))
+    assert set(metrics) == {"rows", "expectations", "characters", "changes"}
+    plots = ROOT / "metrics" / "indicators"
+    assert (plots / ".plan-extract").is_file() and len(list(plots.glob("*.csv"))) == metrics["rows"]["indicators"]
+    if shutil.which("git") and (ROOT / ".git").exists():
+        tracked = subprocess.run(["git", "ls-files", "metrics"], cwd=ROOT, capture_output=True, text=True).stdout
+        assert "metrics/pipeline.json" in tracked and "metrics/indicators/.plan-extract" in tracked
