@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from pipeline.cli import main
 from pipeline.errors import UsageError
 from pipeline.limits import MiB
 from pipeline.settings import load_settings
@@ -28,3 +31,37 @@ def test_invalid_params_are_a_usage_error(tmp_path, text):
     params.write_text(text, encoding="utf-8")
     with pytest.raises(UsageError, match="invalid parameters"):
         load_settings(params)
+
+
+@pytest.mark.parametrize("text, key, why", [
+    ("limitz:\n  max_pages: 5\n", "limitz", "unknown key"),
+    ("limits:\n  max_pagez: 5\n", "limits.max_pagez", "unknown key"),
+    ("limits:\n  page_seconds: 0\n", "limits.page_seconds", "greater than 0"),
+    ("limits:\n  memory_mb: -1\n", "limits.memory_mb", "greater than 0"),
+    ("limits:\n  max_file_mb: -5\n", "limits.max_file_mb", "greater than 0"),
+    ("limits:\n  page_seconds: .nan\n", "limits.page_seconds", "finite number"),
+    ("limits:\n  max_file_mb: .inf\n", "limits.max_file_mb", "finite number"),
+    ("limits:\n  max_pages: 1.5\n", "limits.max_pages", "valid integer"),
+    ("workers: -3\n", "workers", "greater than or equal to 0"),
+    ("workers: yes\n", "workers", "valid integer"),
+    ("workers: '2'\n", "workers", "valid integer"),
+    ("vocabulary:\n  evaluation: 評価\n", "vocabulary.evaluation", "valid list"),
+    ("vocabulary:\n  units: []\n", "vocabulary.units", "at least 1 item"),
+    ("vocabulary:\n  goal: 3\n", "vocabulary.goal", "valid string"),
+    ("vocabulary:\n  goal: ''\n", "vocabulary.goal", "at least 1 character"),
+    ("vocabulary: [目標]\n", "vocabulary", "mapping"),
+    ("- workers\n", "the file", "mapping"),
+])
+def test_the_schema_refuses_with_the_key_named(tmp_path, capsys, text, key, why):
+    params = tmp_path / "params.yaml"
+    params.write_text(text, encoding="utf-8")
+    assert main(["--params", str(params), "extract", str(tmp_path / "a.pdf"), "--out", str(tmp_path / "s")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith(f"plan-extract: {params}: invalid parameters: {key}: ")
+    assert why in err[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]
+
+
+def test_the_projects_params_file_is_valid_and_its_limits_are_on():
+    s = load_settings(Path(__file__).parents[1] / "params.yaml")
+    assert s.limits.page_seconds > 0 and s.limits.memory_bytes > 0 and s.limits.max_pages > 0
