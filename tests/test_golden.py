@@ -48,7 +48,9 @@ def test_golden_comparison_can_fail(extracted):
     ex, want = extracted
     broken = {k: v.copy() for k, v in ex.tables.items()}
     broken["items"].loc[0, "title"] = "違うタイトル"
+    broken["items"].loc[1, "title"] = " ".join(broken["items"].loc[1, "title"])  # 「D X」
     broken["schedule"] = broken["schedule"].iloc[1:]
     diffs = differences(broken, want)
     assert any("items" in d and "title" in d for d in diffs)
+    assert any(d.startswith("items (2,) title") for d in diffs)  # whitespace counts
     assert any(d.startswith("schedule") and d.endswith("missing") for d in diffs)

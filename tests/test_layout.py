@@ -274,3 +274,18 @@ def test_a_distributed_line_that_was_full_still_wraps_softly():
     full = spaced_chars("あいうえおかきくけ", 0, 0, 11.2)  # 9 glyphs set solid take 90 of 100 pt
     rest = [Char(0, 14, 10, 24, text="こ", size=10, index=20)]
     assert join_lines(lines_of(full + rest), 100) == "あいうえおかきくけこ"
+
+
+@given(st.lists(st.tuples(st.sampled_from("事業DX等の2025年度AB・("), st.floats(0, 40)), min_size=1, max_size=15))
+def test_a_gap_is_never_a_space_beside_a_japanese_glyph(glyphs):
+    """Whatever the spacing, a space only ever stands between Latin letters or digits."""
+    chars, x = [], 0.0
+    for k, (ch, gap) in enumerate(glyphs):
+        chars.append(Char(x, 0, x + 10, 10, text=ch, size=10, index=k))
+        x += 10 + gap
+    [line] = lines_of(chars)
+    assert line.text.replace(" ", "") == "".join(ch for ch, _ in glyphs)
+    for k, ch in enumerate(line.text):
+        if ch == " ":
+            assert line.text[k - 1].isascii() and line.text[k - 1].isalnum()
+            assert line.text[k + 1].isascii() and line.text[k + 1].isalnum()
