@@ -80,8 +80,9 @@ def _editions(records: dict[str, list[dict]], staged_dir: Path) -> list[EditionR
 
 
 def _write_edition(directory: Path, edition: EditionRows, encoding: str, publication: Publication,
-                   created: str, organisation: dict[str, str], covered: list[EditionRows]) -> list[Path]:
-    """One edition's CSVs, workbook and datapackage.json into ``directory``."""
+                   created: str, organisation: dict[str, str], history: list[EditionRows]) -> list[Path]:
+    """One edition's CSVs, workbook and datapackage.json into ``directory``; ``history``: the
+    editions its package speaks for (see ``datapackage.descriptor``)."""
     directory.mkdir(parents=True, exist_ok=True)
     tables = [_csv_table(name, edition.records, encoding, organisation) for name in TABLES]
     problems = key_problems(tables)
@@ -89,7 +90,7 @@ def _write_edition(directory: Path, edition: EditionRows, encoding: str, publica
         raise ExportError(f"edition {edition.label}: keys do not hold: " + "; ".join(problems[:5]))
     for table in tables:
         _write_csv(directory / table.file_name, table, encoding)
-    package = descriptor(tables, edition, covered, encoding, publication, created)
+    package = descriptor(tables, edition, history, encoding, publication, created)
     write_workbook(directory / WORKBOOK, tables, package)
     path = write_datapackage(directory, package)
     return [directory / t.file_name for t in tables] + [directory / WORKBOOK, path]
@@ -106,8 +107,7 @@ def _created() -> str:
 
 
 def _warn_unconfigured(publication: Publication, editions: list[EditionRows]) -> None:
-    missing = [e.label for e in editions if not (publication.editions.get(e.label) or None)
-               or not publication.editions[e.label].url]
+    missing = [e.label for e in editions if not getattr(publication.editions.get(e.label), "url", None)]
     if missing:
         print(f"plan-extract: params.yaml: no publication.editions URL for {', '.join(missing)}; "
               "datapackage.json names the PDF file only", file=sys.stderr)
