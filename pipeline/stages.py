@@ -84,9 +84,11 @@ def extract_stage(pdfs: list[Path], out: Path, *, settings: Settings, password: 
                   allow_unaccounted: bool = False, progress: bool = False) -> list[Extraction]:
     """Extract every PDF; replace ``out`` only when all of them succeeded."""
     from pipeline.extract import extract_pdf
+    from pipeline.inputs import check_editions, check_files
     from pipeline.staging import all_or_nothing, atomic_dir
 
     with all_or_nothing(out):  # refused or locked before the work, not after
+        check_files(pdfs, settings.limits)
         extractions = []
         for pdf in pdfs:
             ex = extract_pdf(pdf, password=password, vocab=settings.vocabulary, limits=settings.limits,
@@ -95,6 +97,7 @@ def extract_stage(pdfs: list[Path], out: Path, *, settings: Settings, password: 
             if not allow_unaccounted:
                 _check_coverage(ex)
             extractions.append(ex)
+        check_editions(extractions)
         from pipeline.staging import write_tables  # pyarrow: imported while pages were read
 
         with atomic_dir(out) as tmp:

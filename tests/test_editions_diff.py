@@ -26,7 +26,8 @@ def _facts(changes: pd.DataFrame) -> set[tuple]:
 def test_revised_edition_diff_matches_the_truth_diff(tmp_path):
     published = load_truth(SHARED / "jisshi-keikaku-2025-excerpt.truth.json")
     revised_pdf = tmp_path / "jisshi-keikaku-2026-revised.pdf"
-    revised = make_variant(published, revised_pdf, VariantOptions(
+    next_year = {**published, "source": {**published["source"], "edition": "2026-03"}}
+    revised = make_variant(next_year, revised_pdf, VariantOptions(
         reword=True, filled_actuals=True, partial_bars=True, reiwa_years=True))
     staged, diff = tmp_path / "staged", tmp_path / "diff"
     assert main([*NO_PARAMS, "extract", str(EXCERPT), str(revised_pdf), "--out", str(staged)]) == 0
@@ -50,10 +51,13 @@ def test_revised_edition_diff_matches_the_truth_diff(tmp_path):
     assert "## 参考指標の実績値" in (diff / "changes.md").read_text(encoding="utf-8")
 
 
-def test_same_edition_twice_has_no_changes(tmp_path):
-    staged, diff = tmp_path / "staged", tmp_path / "diff"
+def test_same_edition_twice_is_refused_naming_both_files(tmp_path, capsys):
+    """Two files of one edition (another print, same date): which is current cannot be told."""
+    staged = tmp_path / "staged"
     copy = tmp_path / "copy.pdf"
     copy.write_bytes(EXCERPT.read_bytes() + b"\n")  # another file, same content
-    assert main([*NO_PARAMS, "extract", str(EXCERPT), str(copy), "--out", str(staged)]) == 0
-    assert main([*NO_PARAMS, "editions-diff", str(staged), "--out", str(diff)]) == 0
-    assert len(pd.read_parquet(diff / "changes.parquet")) == 0
+    assert main([*NO_PARAMS, "extract", str(EXCERPT), str(copy), "--out", str(staged)]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"plan-extract: {copy}: edition 2025-03 again (already in {EXCERPT}): two files of one "
+        "edition, which one is current cannot be told; keep one of them")
+    assert not staged.exists()

@@ -40,6 +40,8 @@ def copy_project(project: Path, git: bool = False) -> Path:
     for name in ("pipeline", "expectations", "reference"):
         shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
     (project / ".venv").symlink_to(ROOT / ".venv")
+    for name in ("pyproject.toml", "uv.lock"):  # older than .venv/.synced: make must not sync
+        os.utime(project / name, (0, 0))  # this checkout's .venv to the copy
     (project / "raw").mkdir()
     shutil.copy2(EXCERPT, project / "raw" / EXCERPT.name)
     if git:
@@ -61,16 +63,21 @@ def project(tmp_path_factory) -> Path:
     return project
 
 
-def test_a_failing_stage_keeps_every_output_and_make_reports_the_tools_code(project):
+@pytest.mark.parametrize("name, content, error", [
+    ("z.pdf", b"", errors.NotPdfError),  # an empty download
+    ("実施計画（第2版）.pdf", EXCERPT.read_bytes(), errors.UsageError),  # a name export cannot carry
+])
+def test_a_failing_stage_keeps_every_output_and_make_reports_the_tools_code(project, name, content,
+                                                                            error):
     before = snapshot(project)
     assert {p.split("/")[0] for p in before} == set(OUTPUTS)
-    bad = project / "raw" / "z.pdf"
-    bad.write_bytes(b"")
+    bad = project / "raw" / name
+    bad.write_bytes(content)
     try:
         run = make_run(project)
     finally:
         bad.unlink()
-    assert f"Error {errors.NotPdfError.exit_code}" in run.stderr
+    assert f"Error {error.exit_code}" in run.stderr
     assert "Error 255" not in run.stderr
     assert snapshot(project) == before
 

@@ -91,6 +91,7 @@ def test_dvc_metrics_diff_and_plots_after_two_runs(tmp_path):
     assert _dvc(project, "metrics", "diff", "HEAD").returncode == 0
 
     published = load_truth(SHARED / "jisshi-keikaku-2025-excerpt.truth.json")
+    published["source"]["edition"] = "2026-03"  # a revised edition has its own date
     make_variant(published, project / "raw" / "jisshi-keikaku-2026-revised.pdf",
                  VariantOptions(reword=True, filled_actuals=True))
     second = make_run(project)

@@ -264,3 +264,33 @@ def test_write_errors_become_output_errors(project, capsys, monkeypatch):
     assert main([*NO_PARAMS, "report", "staged", "--out", "reports"]) == errors.OutputError.exit_code
     assert one_line(capsys) == f"plan-extract: {project / 'reports'}: cannot write: No space left on device"
     assert snapshot(project) == before
+
+
+# --- items 14, 15: inputs that would confuse, refused at the door ------------------------------
+
+@pytest.mark.parametrize("name, clean", [
+    ("実施計画（第2版）.pdf", "実施計画(第2版).pdf"),
+    ("実施計画\u30002025.pdf", "実施計画 2025.pdf"),
+    ("ｼﾞｯｼｹｲｶｸ.pdf", "ジッシケイカク.pdf"),
+    (" plan.pdf", "plan.pdf"),
+])
+def test_a_file_name_the_open_data_cannot_carry_is_refused_at_extract(tmp_path, capsys, name, clean):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(EXCERPT, raw / name)
+    assert main([*NO_PARAMS, "extract", str(raw), "--out", str(tmp_path / "staged")]) == 2
+    assert one_line(capsys) == (
+        f"plan-extract: {raw / name}: file name {name!r} would change in the open data (full-width "
+        f"or half-width forms, spaces around it): rename the file to {clean!r}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["raw"]
+
+
+def test_the_same_pdf_under_two_names_is_refused_naming_both(tmp_path, capsys):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(EXCERPT, raw / "a.pdf")
+    shutil.copy(EXCERPT, raw / "b.pdf")
+    assert main([*NO_PARAMS, "extract", str(raw), "--out", str(tmp_path / "staged")]) == 2
+    assert one_line(capsys) == (f"plan-extract: {raw / 'b.pdf'}: the same PDF as {raw / 'a.pdf'} "
+                                "(identical bytes): keep one of them")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["raw"]
