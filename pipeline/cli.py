@@ -58,7 +58,7 @@ def cmd_metrics(args) -> None:
 def cmd_report(args) -> None:
     from pipeline.stages import report_stage
 
-    print(f"wrote {report_stage(args.dir, args.out, args.validation, args.diff)}")
+    print(f"wrote {report_stage(args.dir, args.out, args.validation, args.diff, args.sources, args.exports)}")
 
 
 def cmd_diff(args) -> None:
@@ -81,7 +81,7 @@ def cmd_publish(args) -> None:
 
     for line in publish_stage(args.dir, args.validation, settings=args.settings,
                               exports=args.exports, diff=args.diff, reports=args.reports,
-                              metrics=args.metrics, plots=args.plots):
+                              metrics=args.metrics, plots=args.plots, sources=args.sources):
         print(line)
 
 
@@ -142,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="report folder (index.html)")
     p.add_argument("--validation", type=Path, help="validation JSON from `validate --report`")
     p.add_argument("--diff", type=Path, help="folder with changes.parquet from `diff`")
+    p.add_argument("--sources", type=Path,
+                   help="the PDFs (folder or file): each value links to an image of its cell")
+    p.add_argument("--exports", type=Path, help="export folder: the report links to its CSVs")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("metrics", help="numbers for `dvc metrics`, indicator series for `dvc plots`",
@@ -186,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="numbers for `dvc metrics`; default metrics/pipeline.json")
     p.add_argument("--plots", type=Path, default=Path("metrics/indicators"),
                    help="indicator series for `dvc plots`; default metrics/indicators/")
+    p.add_argument("--sources", type=Path,
+                   help="the PDFs (folder or file): the report's values link to images of their cells")
     p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("inspect", help="draw what the extractor saw on one page (PNG)",

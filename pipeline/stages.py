@@ -135,13 +135,20 @@ def editions_diff_stage(staged: Path, out: Path) -> str:
     return f"{len(changes)} changes {old['edition']} → {new['edition']} written to {out}"
 
 
-def report_stage(staged: Path, out: Path, validation: Path | None, diff: Path | None) -> Path:
+def report_stage(staged: Path, out: Path, validation: Path | None, diff: Path | None,
+                 sources: Path | None = None, exports: Path | None = None) -> Path:
+    """The report; ``diff`` and ``exports`` are read where this run wrote them (``pending``)
+    and linked where they are published."""
     from pipeline.report.build import build_report
-    from pipeline.staging import atomic_dir
+    from pipeline.staging import atomic_dir, pending
 
     result = json.loads(validation.read_text(encoding="utf-8")) if validation and validation.exists() else None
+    diff_now = pending(diff) if diff else None
+    links = [(pending(folder), folder) for folder in (exports, diff) if folder is not None]
     with atomic_dir(out) as tmp:
-        build_report(staged, tmp, result, diff if diff and (diff / "changes.parquet").exists() else None)
+        build_report(staged, tmp, result,
+                     diff_now if diff_now and (diff_now / "changes.parquet").exists() else None,
+                     sources=sources, links=links, final_dir=out)
         if result is not None:  # every expectation in detail, linked from index.html
             from pipeline.validate.docs import write_validation_page
 
@@ -151,12 +158,14 @@ def report_stage(staged: Path, out: Path, validation: Path | None, diff: Path | 
 
 def publish_stage(staged: Path, validation: Path | None, *, settings: Settings,
                   exports: Path = EXPORTS, diff: Path = DIFF, reports: Path = REPORTS,
-                  metrics: Path = RUN_METRICS, plots: Path = PLOTS) -> list[str]:
+                  metrics: Path = RUN_METRICS, plots: Path = PLOTS,
+                  sources: Path | None = None) -> list[str]:
     """What goes out once the tables validated: the open-data export, the diff of the two
     newest editions and the report showing both. One process for the three (``make run``'s
     ``publish`` stage): one interpreter start and one set of imports (pyarrow, pandas) instead
     of three. The numbers for ``dvc metrics`` and the indicator series for ``dvc plots`` come
-    last, from what was written; all of it is published together, or none of it."""
+    last, from what was written; all of it is published together, or none of it.
+    ``sources``: the PDFs, for the report's evidence images."""
     from pipeline.metrics import METRICS_FILE, metrics_stage
     from pipeline.publish import export_dir
     from pipeline.staging import all_or_nothing
@@ -165,7 +174,7 @@ def publish_stage(staged: Path, validation: Path | None, *, settings: Settings,
         pub.reserve(metrics, METRICS_FILE)
         files = export_dir(staged, exports, publication=settings.publication)
         lines = [f"wrote {len(files)} files to {exports}", editions_diff_stage(staged, diff),
-                 f"wrote {report_stage(staged, reports, validation, pub.pending(diff))}"]
+                 f"wrote {report_stage(staged, reports, validation, diff, sources, exports)}"]
         metrics_stage(staged, validation, pub.pending(diff), metrics, plots)
     return lines + [f"wrote {metrics} and {plots}/"]
 
@@ -187,6 +196,6 @@ def run_all(raw: Path, *, settings: Settings, progress: bool = False) -> None:
         extract_stage(pdf_paths([raw]), STAGED, settings=settings, progress=progress)
         staged = pub.pending(STAGED)
         validate_command(staged, METRICS, settings.vocabulary)
-        lines = publish_stage(staged, pub.pending(METRICS), settings=settings)
+        lines = publish_stage(staged, pub.pending(METRICS), settings=settings, sources=raw)
     for line in lines:
         print(line, file=sys.stderr)

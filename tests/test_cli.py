@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -59,12 +60,20 @@ def test_publish_writes_what_export_editions_diff_and_report_write(staged, tmp_p
     assert main([*NO_PARAMS, "export", str(staged), "--out", str(three / "exports")]) == 0
     assert main([*NO_PARAMS, "editions-diff", str(staged), "--out", str(three / "diff")]) == 0
     assert main([*NO_PARAMS, "report", str(staged), "--out", str(three / "reports"),
-                 "--validation", str(report), "--diff", str(three / "diff")]) == 0
+                 "--validation", str(report), "--diff", str(three / "diff"),
+                 "--exports", str(three / "exports")]) == 0
     published, separate = snapshot(one), snapshot(three)
     assert published.keys() == separate.keys() and len(published) > 10
-    # datapackage.json and the workbook record when they were made; all else is byte for byte
+    # datapackage.json, the workbook and the report record when they were made; all else is
+    # byte for byte
     differ = {name for name in published if published[name] != separate[name]}
-    assert differ <= {"exports/datapackage.json", "exports/tables.xlsx"}
+    assert differ <= {"exports/datapackage.json", "exports/tables.xlsx", "reports/index.html"}
+    made = re.compile(r"<tr><td>作成日時</td><td>[^<]*</td></tr>")
+
+    def page(root: Path) -> str:
+        return made.sub("", (root / "reports" / "index.html").read_text(encoding="utf-8"))
+
+    assert page(one) == page(three)
 
 
 @pytest.mark.parametrize("bad", BAD_INPUTS + [None], ids=[b.name for b in BAD_INPUTS] + ["unrelated"])

@@ -1,0 +1,106 @@
+"""Page images behind the report's values: click a value, see the cell it was read from.
+
+Each page that holds a value is rendered ONCE (pypdfium2, grayscale, ``SCALE`` × 72 dpi) and
+written as a JPEG; the report cuts the crop around a value's bbox out of it in the browser (an
+SVG viewBox over the page image, the cell outlined by a rectangle), so no crop is encoded.
+Pages render in the main thread while a second thread encodes the previous ones (Pillow
+releases the GIL while encoding). Images are named by the PDF's hash and reused from the
+previous report when it has them: an edition's pages never change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+#: Render scale: 1.5 × 72 dpi keeps 7-pt Japanese legible in a crop.
+SCALE = 1.5
+QUALITY = 80
+
+
+@dataclass(frozen=True)
+class PageImage:
+    """A rendered page: image path relative to the report, page size in PDF points."""
+
+    src: str
+    w: float
+    h: float
+
+
+def find_source(sources: Path | None, source_file: str | None, sha256: str | None) -> Path | None:
+    """The PDF an edition was read from: ``source_file`` in ``sources`` (a folder or the file
+    itself) with the same SHA-256; None when it is not there."""
+    if sources is None or not source_file:
+        return None
+    path = Path(sources) if Path(sources).is_file() else Path(sources) / source_file
+    if not path.is_file():
+        return None
+    if sha256 and hashlib.sha256(path.read_bytes()).hexdigest() != sha256:
+        return None
+    return path
+
+
+def page_images(pdf: Path, sha256: str, pages: set[int], out_dir: Path,
+                previous: Path | None = None) -> dict[int, PageImage]:
+    """Render ``pages`` (1-based) of ``pdf`` into ``out_dir/evidence/<hash>/`` (or reuse them
+    from the ``previous`` report folder); return each page's image."""
+    folder = f"evidence/{sha256[:16]}-{int(SCALE * 72)}dpi"
+    target = out_dir / folder
+    target.mkdir(parents=True, exist_ok=True)
+    known = _reuse(previous / folder if previous else None, target, pages)
+    missing = sorted(p for p in pages if p not in known)
+    if missing:
+        known |= _render(pdf, missing, target)
+    (target / "pages.json").write_text(json.dumps({p: asdict(i) for p, i in known.items()}), encoding="utf-8")
+    return {p: PageImage(f"{folder}/{i.src}", i.w, i.h) for p, i in known.items() if p in pages}
+
+
+def _reuse(source: Path | None, target: Path, pages: set[int]) -> dict[int, PageImage]:
+    index = source / "pages.json" if source else None
+    if index is None or not index.is_file():
+        return {}
+    found = {}
+    for page, image in json.loads(index.read_text(encoding="utf-8")).items():
+        page = int(page)
+        if page in pages and (source / image["src"]).is_file():
+            _link(source / image["src"], target / image["src"])
+            found[page] = PageImage(**image)
+    return found
+
+
+def _render(pdf: Path, pages: list[int], target: Path) -> dict[int, PageImage]:
+    import pypdfium2 as pdfium  # only when a page is rendered
+
+    out: dict[int, PageImage] = {}
+    document = pdfium.PdfDocument(str(pdf))
+    try:
+        with ThreadPoolExecutor(max_workers=1) as encoder:
+            jobs = []
+            for number in pages:
+                if not 1 <= number <= len(document):
+                    continue
+                page = document[number - 1]
+                width, height = page.get_size()
+                image = page.render(scale=SCALE, grayscale=True).to_pil()
+                page.close()
+                name = f"p{number}.jpg"
+                jobs.append(encoder.submit(image.save, target / name, "JPEG", quality=QUALITY))
+                out[number] = PageImage(name, round(width, 2), round(height, 2))
+            for job in jobs:
+                job.result()
+    finally:
+        document.close()
+    return out
+
+
+def _link(source: Path, target: Path) -> None:
+    """Hard link when possible (same filesystem), else copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
