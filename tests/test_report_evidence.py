@@ -127,3 +127,19 @@ def test_clicking_a_value_shows_its_cell(run):
             driver.execute_script("document.getElementById('evidence').close()")
     finally:
         driver.quit()
+
+
+def test_published_report_links_resolve_to_the_published_files(run, tmp_path):
+    """Under `publish` every folder is written beside its target and swapped in at the end:
+    the report's links and images must name where the files end up."""
+    out = tmp_path / "site"
+    assert main([*NO_PARAMS, "-q", "publish", str(run / "staged"), "--validation",
+                 str(run / "metrics" / "validation.json"), "--exports", str(out / "exports"),
+                 "--diff", str(out / "diff"), "--reports", str(out / "reports"),
+                 "--metrics", str(out / "metrics.json"), "--plots", str(out / "plots"),
+                 "--sources", str(run / "raw")]) == 0
+    text = (out / "reports" / "index.html").read_text(encoding="utf-8")
+    hrefs = [h for h in re.findall(r'href="([^"#][^"]*)"', text) if not h.startswith("https:")]
+    assert any(h.endswith("changes.csv") for h in hrefs) and any("evidence/" in h for h in hrefs)
+    for href in hrefs:
+        assert (out / "reports" / html.unescape(href)).resolve().is_file(), href
