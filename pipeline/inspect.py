@@ -27,6 +27,7 @@ from pipeline.layout.parallel import read_pages
 from pipeline.layout.model import Box, Cell, Char
 from pipeline.layout.pages import PageContent
 from pipeline.layout.read import read_page
+from pipeline.limits import reading_pdf
 from pipeline.settings import Settings
 from pipeline.source import open_pdf
 from pipeline.staging import atomic_file
@@ -53,11 +54,13 @@ def inspect_page(pdf: Path, page: int, out: Path, *, settings: Settings | None =
                  password: str | None = None) -> Path:
     """Extract ``pdf``, draw physical page ``page`` (1-based), write the PNG to ``out``."""
     settings = settings or Settings()
-    source = open_pdf(Path(pdf), password=password, limits=settings.limits)
-    _require_page(page, source.page_count, str(pdf))  # before the (long) extraction
-    pages = list(read_pages(source, settings.limits, settings.workers))
-    extraction = extract_pages(source, pages, settings.vocabulary)
-    return write_png(render_page(extraction, page), Path(out))
+    with reading_pdf(settings.limits, settings.workers, str(pdf)):  # pdfium renders it too
+        source = open_pdf(Path(pdf), password=password, limits=settings.limits)
+        _require_page(page, source.page_count, str(pdf))  # before the (long) extraction
+        pages = list(read_pages(source, settings.limits, settings.workers))
+        extraction = extract_pages(source, pages, settings.vocabulary, settings.limits)
+        image = render_page(extraction, page)
+    return write_png(image, Path(out))
 
 
 def write_png(image: Image.Image, out: Path) -> Path:

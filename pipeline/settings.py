@@ -42,10 +42,16 @@ class LimitsParams(Section):
     max_pages: Annotated[int, Field(gt=0)] = Limits.max_pages
     page_seconds: Annotated[float, Field(gt=0)] = Limits.page_seconds
     memory_mb: Annotated[int, Field(gt=0)] = Limits.memory_bytes // MiB
+    document_seconds: Annotated[float, Field(gt=0)] = Limits.document_seconds
+    max_stream_mb: Annotated[float, Field(gt=0)] = Limits.max_stream_bytes / MiB
+    overview_within_pages: Annotated[int, Field(gt=0)] = Limits.overview_within_pages
 
     def limits(self) -> Limits:
         return Limits(max_file_bytes=int(self.max_file_mb * MiB), max_pages=self.max_pages,
-                      page_seconds=self.page_seconds, memory_bytes=self.memory_mb * MiB)
+                      page_seconds=self.page_seconds, memory_bytes=self.memory_mb * MiB,
+                      document_seconds=self.document_seconds,
+                      max_stream_bytes=int(self.max_stream_mb * MiB),
+                      overview_within_pages=self.overview_within_pages)
 
 
 Word = Annotated[str, Field(min_length=1)]

@@ -44,7 +44,7 @@ from pdfplumber.utils.pdfinternals import resolve_and_decode
 import pipeline
 from pipeline.errors import (DamagedPdfError, EncryptedPdfError, NotPdfError,
                              PlanExtractError, UsageError)
-from pipeline.limits import DEFAULT_LIMITS, Limits, out_of_memory, page_timeout
+from pipeline.limits import DEFAULT_LIMITS, Limits, guard_pdfminer, out_of_memory, page_timeout
 
 TAIL_BYTES = 1024  # %%EOF must be this close to the end (what Acrobat accepts)
 HEAD_BYTES = 1024  # %PDF- must start this close to the beginning (ditto)
@@ -88,6 +88,7 @@ def open_pdf(path: Path, password: str | None = None,
     if not path.is_file():
         raise UsageError("no such file" if not path.exists() else "is not a file", file)
     limits.check_file_size(path)
+    guard_pdfminer(limits)
     data = path.read_bytes()
     header = _sniff(data, file)
     repairs = [f"{header} bytes before the %PDF- header skipped"] if header else []

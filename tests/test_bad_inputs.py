@@ -130,8 +130,8 @@ def test_memory_limit_turns_a_runaway_allocation_into_a_resource_error():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60, check=True).stdout
-    assert out.strip() == ("plan-extract: big.pdf: ran out of memory (limit 1.0 GiB) "
-                           "while reading the PDF")
+    assert out.strip() == ("plan-extract: big.pdf: ran out of memory (limit 1024 MB in this "
+                           "process: limits.memory_mb) while reading the PDF")
 
 
 def test_a_timeout_inside_pdfminer_stays_a_resource_error_naming_the_file():

@@ -15,7 +15,7 @@ from pipeline.layout.model import Fill, Suspects, Table
 from pipeline.layout.pages import Block, PageContent, guessed_glyphs, mark_furniture, stream
 from pipeline.layout.parallel import read_pages
 from pipeline.layout.tables import join
-from pipeline.limits import DEFAULT_LIMITS, Limits
+from pipeline.limits import DEFAULT_LIMITS, Limits, reading_pdf
 from pipeline.normalize import label_key, year_month
 from pipeline.source import SAMPLE_PAGES, SourcePdf, missing_text_layer, open_pdf
 from pipeline.vocabulary import DEFAULT, Vocabulary
@@ -55,18 +55,20 @@ def extract_pdf(path: Path, *, password: str | None = None, vocab: Vocabulary = 
     """The contract tables and coverage of one PDF (bad input raises a PlanExtractError).
 
     Pages stream from the workers through the readers and are dropped once read, unless
-    ``keep_pages`` (for drawing them, as ``inspect`` does).
+    ``keep_pages`` (for drawing them, as ``inspect`` does). Memory and time are bounded
+    in this process as in the workers (``limits.reading_pdf``).
     """
-    source = open_pdf(Path(path), password=password, limits=limits)
-    pages = read_pages(source, limits, workers, progress)
-    try:
-        return extract_pages(source, list(pages) if keep_pages else pages, vocab)
-    finally:  # now, not when collected: on an error, stop the workers and close the PDF
-        pages.close()
+    with reading_pdf(limits, workers, str(path)):
+        source = open_pdf(Path(path), password=password, limits=limits)
+        pages = read_pages(source, limits, workers, progress)
+        try:
+            return extract_pages(source, list(pages) if keep_pages else pages, vocab, limits)
+        finally:  # now, not when collected: on an error, stop the workers and close the PDF
+            pages.close()
 
 
 def extract_pages(source: SourcePdf, pages: Iterable[PageContent],
-                  vocab: Vocabulary = DEFAULT) -> Extraction:
+                  vocab: Vocabulary = DEFAULT, limits: Limits = DEFAULT_LIMITS) -> Extraction:
     """The readers over analysed pages, in one pass (a list of pages is kept in the result)."""
     records, ledger = Records(), Ledger()
     seen: dict[int, PageLines] = {}
@@ -97,7 +99,22 @@ def extract_pages(source: SourcePdf, pages: Iterable[PageContent],
                     ledger.mark_lines(pc.number, [fl.line], fl.role)
             yield pc
 
-    blocks = stream(account(mark_furniture(pages)))
+    def overview_early(pages: Iterable[PageContent]) -> Iterator[PageContent]:
+        """"Not a plan" as soon as ``overview_within_pages`` pages passed without the start
+        of a 体系図 (a plan's comes early), not after reading a long unrelated document."""
+        started = False
+        for pc in pages:
+            started = started or any(find_columns(t, vocab) is not None for t in pc.tables)
+            if not started and pc.number > limits.overview_within_pages:
+                _check_unicode(source, seen, unmapped)
+                raise NotAPlanError(
+                    f"not a plan: no {vocab.overview_title} table with {vocab.goal}/"
+                    f"{vocab.policy}/{vocab.item} columns in the first "
+                    f"{limits.overview_within_pages} pages (limits.overview_within_pages)",
+                    str(source.path))
+            yield pc
+
+    blocks = stream(account(mark_furniture(overview_early(pages))))
     front: list[Block] = []
     for block in blocks:
         if block.table is not None and (cols := find_columns(block.table, vocab)) is not None:

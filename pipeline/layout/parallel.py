@@ -21,7 +21,7 @@ from multiprocessing import active_children, get_all_start_methods, get_context
 from multiprocessing.context import BaseContext
 
 from pipeline.errors import ResourceLimitError
-from pipeline.limits import DEFAULT_LIMITS, Limits
+from pipeline.limits import DEFAULT_LIMITS, Limits, processes
 from pipeline.progress import Progress
 from pipeline.source import SourcePdf, pdf_errors
 
@@ -62,7 +62,9 @@ def read_pages(source: SourcePdf, limits: Limits = DEFAULT_LIMITS, workers: int 
                                initializer=_worker_start, initargs=(os.getpid(),))
     gc.freeze()
     try:
-        submit = (pool.submit(read_chunk, source, first, last, limits) for first, last in ranges)
+        memory = limits.process_memory(processes(workers))
+        submit = (pool.submit(read_chunk, source, first, last, limits, memory)
+                  for first, last in ranges)
         in_flight = deque(islice(submit, 2 * workers))  # bounded: memory stays flat
         threading.Thread(target=_warm_up, daemon=True).start()
         with Progress(progress, total=n, what=source.path.name) as bar:
@@ -106,9 +108,15 @@ def _stop_workers() -> None:
 
 
 def _warm_up() -> None:
-    """Import what staging the tables needs while the workers parse (this process idles)."""
-    import pyarrow.json  # noqa: F401
-    import pyarrow.parquet  # noqa: F401
+    """Import what staging the tables needs while the workers parse (this process idles).
+
+    Only a head start: under a small ``memory_mb`` share it may not fit, and staging
+    imports it anyway once the PDF is read and this process's cap is lifted."""
+    try:
+        import pyarrow.json  # noqa: F401
+        import pyarrow.parquet  # noqa: F401
+    except (ImportError, MemoryError):
+        pass
 
 
 def _result(future, source: SourcePdf) -> list[PageContent]:

@@ -11,7 +11,7 @@ import pdfplumber
 from pdfminer.pdfdocument import PDFDocument
 from pdfminer.pdfpage import PDFPage
 
-from pipeline.limits import Limits, apply_memory_limit, page_timeout
+from pipeline.limits import Limits, apply_memory_limit, guard_pdfminer, page_timeout
 from pipeline.source import SourcePdf, pdf_errors
 
 from .pages import PageContent, analyse_page
@@ -67,12 +67,15 @@ def _forget(doc: PDFDocument, page_obj: PDFPage) -> None:
 _kept: PageWalk | None = None
 
 
-def read_chunk(source: SourcePdf, first: int, last: int, limits: Limits) -> list[PageContent]:
-    """Worker-process entry point: pages ``first``..``last``-1 of ``source`` analysed."""
+def read_chunk(source: SourcePdf, first: int, last: int, limits: Limits,
+               memory: int | None = None) -> list[PageContent]:
+    """Worker-process entry point: pages ``first``..``last``-1 of ``source`` analysed, in
+    at most ``memory`` bytes (this worker's share of the run's)."""
     global _kept
     with pdf_errors(str(source.path)):
         if _kept is None or _kept.source != source or _kept.position > first:
-            apply_memory_limit(limits.memory_bytes)
+            apply_memory_limit(memory or limits.memory_bytes)
+            guard_pdfminer(limits)
             if _kept is not None:
                 _kept.close()
             _kept = PageWalk(source)
