@@ -138,6 +138,17 @@ def apply_memory_limit(max_bytes: int = DEFAULT_LIMITS.memory_bytes) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (max_bytes, hard))
 
 
+@contextmanager
+def memory_cap_lifted() -> Iterator[None]:
+    """No address-space cap in the body (up to the hard limit), the previous one after it."""
+    before, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (before, hard))
+
+
 def _address_space() -> int:
     """This process's virtual memory size in bytes (0 where /proc is not available)."""
     try:

@@ -21,7 +21,7 @@ from multiprocessing import active_children, get_all_start_methods, get_context
 from multiprocessing.context import BaseContext
 
 from pipeline.errors import ResourceLimitError
-from pipeline.limits import DEFAULT_LIMITS, Limits, processes
+from pipeline.limits import DEFAULT_LIMITS, Limits, memory_cap_lifted, processes
 from pipeline.progress import Progress
 from pipeline.source import SourcePdf, pdf_errors
 
@@ -58,27 +58,30 @@ def read_pages(source: SourcePdf, limits: Limits = DEFAULT_LIMITS, workers: int 
     # Workers fork (on the first submit) before any thread exists here (the progress bar and
     # the warm-up have one). The objects that exist at the fork stay frozen while the workers
     # live: no collector, here or in a worker, walks (and so copies) the memory they share.
-    pool = ProcessPoolExecutor(min(workers, len(ranges)), mp_context=_context(),
-                               initializer=_worker_start, initargs=(os.getpid(),))
-    gc.freeze()
-    try:
-        memory = limits.process_memory(processes(workers))
-        submit = (pool.submit(read_chunk, source, first, last, limits, memory)
-                  for first, last in ranges)
-        in_flight = deque(islice(submit, 2 * workers))  # bounded: memory stays flat
-        threading.Thread(target=_warm_up, daemon=True).start()
-        with Progress(progress, total=n, what=source.path.name) as bar:
-            while in_flight:
-                pages = _result(in_flight.popleft(), source)
-                in_flight.extend(islice(submit, 1))
-                yield from pages
-                bar.advance(len(pages))
-    except BaseException:  # an error, Ctrl-C, SIGTERM, readers that stop: workers stop now
-        _stop_workers()
-        raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        gc.unfreeze()
+    # Only the workers read PDF bytes now: this process keeps its share of memory_mb unused
+    # rather than capped, as a failed allocation in the pool's own threads would hang it.
+    with memory_cap_lifted():
+        pool = ProcessPoolExecutor(min(workers, len(ranges)), mp_context=_context(),
+                                   initializer=_worker_start, initargs=(os.getpid(),))
+        gc.freeze()
+        try:
+            memory = limits.process_memory(processes(workers))
+            submit = (pool.submit(read_chunk, source, first, last, limits, memory)
+                      for first, last in ranges)
+            in_flight = deque(islice(submit, 2 * workers))  # bounded: memory stays flat
+            threading.Thread(target=_warm_up, daemon=True).start()
+            with Progress(progress, total=n, what=source.path.name) as bar:
+                while in_flight:
+                    pages = _result(in_flight.popleft(), source)
+                    in_flight.extend(islice(submit, 1))
+                    yield from pages
+                    bar.advance(len(pages))
+        except BaseException:  # an error, Ctrl-C, SIGTERM, readers that stop: workers stop now
+            _stop_workers()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            gc.unfreeze()
 
 
 def _context() -> BaseContext:
@@ -108,15 +111,9 @@ def _stop_workers() -> None:
 
 
 def _warm_up() -> None:
-    """Import what staging the tables needs while the workers parse (this process idles).
-
-    Only a head start: under a small ``memory_mb`` share it may not fit, and staging
-    imports it anyway once the PDF is read and this process's cap is lifted."""
-    try:
-        import pyarrow.json  # noqa: F401
-        import pyarrow.parquet  # noqa: F401
-    except (ImportError, MemoryError):
-        pass
+    """Import what staging the tables needs while the workers parse (this process idles)."""
+    import pyarrow.json  # noqa: F401
+    import pyarrow.parquet  # noqa: F401
 
 
 def _result(future, source: SourcePdf) -> list[PageContent]:
