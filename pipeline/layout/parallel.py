@@ -59,7 +59,9 @@ def read_pages(source: SourcePdf, limits: Limits = DEFAULT_LIMITS, workers: int 
     # the warm-up have one). The objects that exist at the fork stay frozen while the workers
     # live: no collector, here or in a worker, walks (and so copies) the memory they share.
     # Only the workers read PDF bytes now: this process keeps its share of memory_mb unused
-    # rather than capped, as a failed allocation in the pool's own threads would hang it.
+    # rather than capped, as a failed allocation in the pool's own threads would hang it (and
+    # the warm-up's libraries need room): the warm-up ends before the cap is back.
+    warm_up = threading.Thread(target=_warm_up, daemon=True)
     with memory_cap_lifted():
         pool = ProcessPoolExecutor(min(workers, len(ranges)), mp_context=_context(),
                                    initializer=_worker_start, initargs=(os.getpid(),))
@@ -69,7 +71,7 @@ def read_pages(source: SourcePdf, limits: Limits = DEFAULT_LIMITS, workers: int 
             submit = (pool.submit(read_chunk, source, first, last, limits, memory)
                       for first, last in ranges)
             in_flight = deque(islice(submit, 2 * workers))  # bounded: memory stays flat
-            threading.Thread(target=_warm_up, daemon=True).start()
+            warm_up.start()
             with Progress(progress, total=n, what=source.path.name) as bar:
                 while in_flight:
                     pages = _result(in_flight.popleft(), source)
@@ -82,6 +84,8 @@ def read_pages(source: SourcePdf, limits: Limits = DEFAULT_LIMITS, workers: int 
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
             gc.unfreeze()
+            if warm_up.is_alive():
+                warm_up.join()
 
 
 def _context() -> BaseContext:
