@@ -196,6 +196,7 @@ def run_all(raw: Path, *, settings: Settings, progress: bool = False) -> None:
         extract_stage(pdf_paths([raw]), STAGED, settings=settings, progress=progress)
         staged = pub.pending(STAGED)
         validate_command(staged, METRICS, settings.vocabulary)
-        lines = publish_stage(staged, pub.pending(METRICS), settings=settings, sources=raw)
+        lines = [pub.public(line) for line in publish_stage(staged, pub.pending(METRICS),
+                                                            settings=settings, sources=raw)]
     for line in lines:
         print(line, file=sys.stderr)

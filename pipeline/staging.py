@@ -227,6 +227,11 @@ def atomic_file(out: Path, owned: Callable[[Path], bool]) -> Iterator[Path]:
         yield pub.new_file(Path(out), owned)
 
 
+def public(path: Path | str) -> str:
+    """``path`` as the analyst knows it: a new version's temporary folder named as its output."""
+    return _current.public(str(path)) if _current is not None else str(path)
+
+
 def pending(out: Path) -> Path:
     """The new, not yet published version of ``out`` in the current run, else ``out``."""
     return _current.pending(out) if _current is not None else Path(out)

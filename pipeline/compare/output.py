@@ -20,7 +20,6 @@ from pipeline.compare import labels
 from pipeline.compare.diff import CHANGE_KINDS, CHANGES_SCHEMA, KEY_COLUMNS, diff_tables
 from pipeline.compare.staged import load_staged
 from pipeline.contract import TABLES
-from pipeline.errors import ExportError
 from pipeline import formulas
 from pipeline.formulas import neutralise
 from pipeline.publish import columns as C
@@ -71,21 +70,19 @@ def diff_dirs(old_dir: Path, new_dir: Path, out_dir: Path,
 
 
 def write_changes(changes: pd.DataFrame, out_dir: Path, old_edition: str | None, new_edition: str) -> None:
-    """``old_edition`` None: there is no earlier edition to compare with (the files say so)."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        table = pa.Table.from_pandas(changes, schema=CHANGES_SCHEMA, preserve_index=False)
-        pq.write_table(table, out_dir / "changes.parquet")
-        _write_csv(out_dir / "changes.csv", changes, old_edition, new_edition)
-        (out_dir / "datapackage.json").write_text(
-            json.dumps(descriptor(old_edition, new_edition), ensure_ascii=False, indent=2) + "\n",
-            encoding="utf-8")
-        (out_dir / "changes.md").write_text(markdown(changes, old_edition, new_edition), encoding="utf-8")
-        (out_dir / "summary.json").write_text(
-            json.dumps(summary(changes, old_edition, new_edition), ensure_ascii=False, indent=1) + "\n",
-            encoding="utf-8")
-    except OSError as exc:
-        raise ExportError(f"cannot write changes: {exc.strerror}", str(out_dir)) from exc
+    """``old_edition`` None: there is no earlier edition to compare with (the files say so).
+    Write into a folder from ``staging.atomic_dir``: it turns a write error into exit 21."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pandas(changes, schema=CHANGES_SCHEMA, preserve_index=False)
+    pq.write_table(table, out_dir / "changes.parquet")
+    _write_csv(out_dir / "changes.csv", changes, old_edition, new_edition)
+    (out_dir / "datapackage.json").write_text(
+        json.dumps(descriptor(old_edition, new_edition), ensure_ascii=False, indent=2) + "\n",
+        encoding="utf-8")
+    (out_dir / "changes.md").write_text(markdown(changes, old_edition, new_edition), encoding="utf-8")
+    (out_dir / "summary.json").write_text(
+        json.dumps(summary(changes, old_edition, new_edition), ensure_ascii=False, indent=1) + "\n",
+        encoding="utf-8")
 
 
 def summary(changes: pd.DataFrame, old_edition: str | None, new_edition: str) -> dict:

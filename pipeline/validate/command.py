@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from pipeline.errors import ValidationFailed
+from pipeline.staging import public
 from pipeline.validate import validate_dir, write_report
 from pipeline.vocabulary import DEFAULT, Vocabulary
 
@@ -21,4 +22,4 @@ def validate_command(
         for line in report.failures:
             print(line, file=sys.stderr)
         raise ValidationFailed(f"{len(report.failures)} validation failure(s)", file=str(staged_dir))
-    print(f"{staged_dir}: all {len(report.results)} expectations met")
+    print(f"{public(staged_dir)}: all {len(report.results)} expectations met")
