@@ -143,3 +143,32 @@ def test_published_report_links_resolve_to_the_published_files(run, tmp_path):
     assert any(h.endswith("changes.csv") for h in hrefs) and any("evidence/" in h for h in hrefs)
     for href in hrefs:
         assert (out / "reports" / html.unescape(href)).resolve().is_file(), href
+
+
+def test_an_oversized_page_is_rendered_within_the_pixel_bound(tmp_path):
+    from PIL import Image
+    from reportlab.pdfgen import canvas
+
+    from pipeline.report.evidence import MAX_PIXELS, page_images
+
+    pdf = tmp_path / "poster.pdf"
+    c = canvas.Canvas(str(pdf), pagesize=(14000, 9000))
+    c.drawString(100, 100, "poster")
+    c.save()
+    images = page_images(pdf, "0" * 64, {1}, tmp_path / "out")
+    assert (images[1].w, images[1].h) == (14000, 9000)  # PDF points, as the bboxes
+    with Image.open(tmp_path / "out" / images[1].src) as image:
+        assert max(image.size) <= MAX_PIXELS
+
+
+def test_a_pdf_pdfium_cannot_open_gives_no_images(tmp_path):
+    from pypdf import PdfReader, PdfWriter
+
+    from pipeline.report.evidence import page_images
+
+    writer = PdfWriter()
+    writer.append(PdfReader(EXCERPT))
+    writer.encrypt("secret")
+    locked = tmp_path / "locked.pdf"
+    writer.write(locked)
+    assert page_images(locked, "1" * 64, {1, 2}, tmp_path / "out") == {}

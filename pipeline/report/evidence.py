@@ -21,6 +21,9 @@ from pathlib import Path
 #: Render scale: 1.5 × 72 dpi keeps 7-pt Japanese legible in a crop.
 SCALE = 1.5
 QUALITY = 80
+#: A page's longer side in pixels at most (an oversized page is rendered smaller, not at the
+#: cost of memory: A3 at ``SCALE`` is 1,786 px).
+MAX_PIXELS = 2400
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,10 @@ def _render(pdf: Path, pages: list[int], target: Path) -> dict[int, PageImage]:
     import pypdfium2 as pdfium  # only when a page is rendered
 
     out: dict[int, PageImage] = {}
-    document = pdfium.PdfDocument(str(pdf))
+    try:  # read before (with --password, or repaired): what PDFium cannot open has no images
+        document = pdfium.PdfDocument(str(pdf))
+    except pdfium.PdfiumError:
+        return out
     try:
         with ThreadPoolExecutor(max_workers=1) as encoder:
             jobs = []
@@ -86,7 +92,8 @@ def _render(pdf: Path, pages: list[int], target: Path) -> dict[int, PageImage]:
                     continue
                 page = document[number - 1]
                 width, height = page.get_size()
-                image = page.render(scale=SCALE, grayscale=True).to_pil()
+                scale = min(SCALE, MAX_PIXELS / max(width, height, 1))
+                image = page.render(scale=scale, grayscale=True).to_pil()
                 page.close()
                 name = f"p{number}.jpg"
                 jobs.append(encoder.submit(image.save, target / name, "JPEG", quality=QUALITY))
