@@ -9,13 +9,15 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
 from pipeline import errors
-from tests.bad_inputs import EXCERPT
+from tests.bad_inputs import EXCERPT, FULL
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUTS = ("staged", "metrics", "exports", "diff", "reports")
@@ -79,6 +81,44 @@ def test_a_failing_stage_keeps_every_output_and_make_reports_the_tools_code(proj
         bad.unlink()
     assert f"Error {error.exit_code}" in run.stderr
     assert "Error 255" not in run.stderr
+    assert snapshot(project) == before
+
+
+def extracting(pgid: int) -> bool:
+    """A `plan-extract extract` and at least one of its page workers run in this group."""
+    from tests.test_safety import group_members
+
+    found = 0
+    for pid in group_members(pgid):
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        found += any(c.endswith(b"plan-extract") for c in cmd) and b"extract" in cmd
+    return found >= 2
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_ctrl_c_during_extract_keeps_every_output(project):
+    from tests.test_safety import gone
+
+    before = snapshot(project)
+    big = project / "raw" / FULL.name
+    shutil.copy2(FULL, big)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))}
+    proc = subprocess.Popen(["make", "--no-print-directory", "run"], cwd=project, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not extracting(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert extracting(proc.pid)
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
+        _, err = proc.communicate(timeout=120)
+    finally:
+        big.unlink()
+    assert proc.returncode != 0 and "Traceback" not in err
+    assert gone(proc.pid)
     assert snapshot(project) == before
 
 
