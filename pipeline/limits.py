@@ -190,6 +190,9 @@ def reading_pdf(limits: Limits, workers: int, file: str) -> Iterator[None]:
             yield
         except MemoryError as exc:
             raise out_of_memory(file) from exc
+        except ResourceLimitError as exc:  # e.g. the document's time, while workers parse
+            exc.file = exc.file or file
+            raise
 
 
 def out_of_memory(file: str | None = None) -> ResourceLimitError:

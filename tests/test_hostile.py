@@ -140,6 +140,14 @@ def test_not_a_plan_is_refused_within_the_first_pages(tmp_path, previous):
     assert "in the first 3 pages (limits.overview_within_pages)" in err
 
 
+def test_the_whole_document_has_a_time_limit_also_while_workers_parse(tmp_path, previous):
+    pdf = hostile_pdfs.shared_heavy_stream(tmp_path, pages=400, glyphs=6000)
+    params = _params(tmp_path, workers=2, memory_mb=2048, overview_within_pages=400,
+                     document_seconds=2)
+    err = refuse(tmp_path, previous, pdf, params)
+    assert "reading the whole document took longer than 2 s (limits.document_seconds)" in err
+
+
 def test_the_whole_document_has_a_time_limit(tmp_path):
     pdf = hostile_pdfs.shared_heavy_stream(tmp_path, pages=400, glyphs=6000)
     limits = Limits(document_seconds=0.5, overview_within_pages=400)
