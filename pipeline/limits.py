@@ -26,6 +26,9 @@ from pipeline.errors import ResourceLimitError
 
 MiB = 2**20
 GiB = 2**30
+#: Least address space a process reading PDF bytes gets (a page needs a few MB above the
+#: interpreter's 70); ``memory_mb`` limits the number of workers to keep to it.
+MIN_PROCESS_MEMORY = 256 * MiB
 
 
 @dataclass(frozen=True)
@@ -58,10 +61,17 @@ class Limits:
             raise ResourceLimitError(
                 f"has {pages} pages, over the limit of {self.max_pages}", file)
 
-    def process_memory(self, processes: int) -> int:
-        """Each process's share of ``memory_bytes`` when ``processes`` read PDF bytes at once:
-        the shares add up to the whole, so the process tree never holds more."""
-        return self.memory_bytes // max(processes, 1)
+    def workers(self, workers: int = 0) -> int:
+        """Page workers to start for ``workers`` (0 = one per core; 1 = pages read in this
+        process): no more than leave each process ``MIN_PROCESS_MEMORY`` of ``memory_bytes``."""
+        wanted = workers or os.cpu_count() or 1
+        return max(1, min(wanted, self.memory_bytes // MIN_PROCESS_MEMORY - 1))
+
+    def process_memory(self, workers: int = 0) -> int:
+        """The share of ``memory_bytes`` of this process and of each page worker, as they
+        read PDF bytes at once: the shares add up to the whole, so the tree never holds more."""
+        n = self.workers(workers)
+        return self.memory_bytes // (1 if n == 1 else n + 1)
 
 
 DEFAULT_LIMITS = Limits()
@@ -171,20 +181,13 @@ def memory_cap(max_bytes: int) -> Iterator[None]:
         resource.setrlimit(resource.RLIMIT_AS, (before, resource.getrlimit(resource.RLIMIT_AS)[1]))
 
 
-def processes(workers: int = 0) -> int:
-    """Processes that read PDF bytes at once for ``workers`` (0 = one per core): this one
-    and its page workers, or this one alone. Each gets its share of ``memory_mb``."""
-    workers = workers or os.cpu_count() or 1
-    return 1 if workers == 1 else 1 + workers
-
-
 @contextmanager
 def reading_pdf(limits: Limits, workers: int, file: str) -> Iterator[None]:
     """The bounds of reading one PDF in this process and its page workers: this process's
     share of ``memory_mb`` (it reads the document's structure, and a short document's
     pages), ``document_seconds`` for the whole, and a ``MemoryError`` anywhere (pdfminer's
     own are turned in ``source.pdf_errors``) as the one-line ResourceLimitError."""
-    with (memory_cap(limits.process_memory(processes(workers))),
+    with (memory_cap(limits.process_memory(workers)),
           page_timeout(limits.document_seconds, "reading the whole document", "document_seconds")):
         try:
             yield

@@ -120,9 +120,17 @@ def test_xref_stream_bomb_under_a_high_stream_cap_stops_at_the_memory_cap(tmp_pa
 
 def test_bomb_in_a_page_worker_keeps_the_whole_tree_under_memory_mb(tmp_path, previous, bombs):
     """Two workers and this process share memory_mb: each worker gets a third of it."""
-    params = _params(tmp_path, workers=2, memory_mb=600, max_stream_mb=8192)
+    params = _params(tmp_path, workers=2, memory_mb=900, max_stream_mb=8192)
     err = refuse(tmp_path, previous, bombs / "page-bomb-1024MiB.pdf", params)
-    assert "ran out of memory (limit 200 MB in this process" in err or "worker died" in err
+    assert "ran out of memory (limit 300 MB in this process" in err or "worker died" in err
+
+
+@pytest.mark.parametrize(("memory_mb", "workers", "started", "share"), [
+    (2048, 2, 2, 682), (2048, 16, 7, 256), (600, 2, 1, 600), (900, 1, 1, 900)])
+def test_memory_mb_is_shared_and_limits_the_workers(memory_mb, workers, started, share):
+    limits = Limits(memory_bytes=memory_mb * MiB)
+    assert limits.workers(workers) == started
+    assert limits.process_memory(workers) // MiB == share
 
 
 def test_tounicode_range_over_four_billion_codes_is_refused(tmp_path, previous, bombs):

@@ -21,7 +21,7 @@ from multiprocessing import active_children, get_all_start_methods, get_context
 from multiprocessing.context import BaseContext
 
 from pipeline.errors import ResourceLimitError
-from pipeline.limits import DEFAULT_LIMITS, Limits, memory_cap_lifted, processes
+from pipeline.limits import DEFAULT_LIMITS, Limits, memory_cap_lifted
 from pipeline.progress import Progress
 from pipeline.source import SourcePdf, pdf_errors
 
@@ -43,7 +43,7 @@ def read_pages(source: SourcePdf, limits: Limits = DEFAULT_LIMITS, workers: int 
     of one chunk is read in this process.
     """
     n = source.page_count
-    workers = workers or os.cpu_count() or 1
+    workers = limits.workers(workers)
     ranges = [(i, min(i + CHUNK, n)) for i in range(0, n, CHUNK)]
     if workers == 1 or len(ranges) == 1:
         with Progress(progress, total=n, what=source.path.name) as bar, pdf_errors(str(source.path)):
@@ -67,7 +67,7 @@ def read_pages(source: SourcePdf, limits: Limits = DEFAULT_LIMITS, workers: int 
                                    initializer=_worker_start, initargs=(os.getpid(),))
         gc.freeze()
         try:
-            memory = limits.process_memory(processes(workers))
+            memory = limits.process_memory(workers)
             submit = (pool.submit(read_chunk, source, first, last, limits, memory)
                       for first, last in ranges)
             in_flight = deque(islice(submit, 2 * workers))  # bounded: memory stays flat
