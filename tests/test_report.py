@@ -103,7 +103,7 @@ def test_report_summarizes_validation_and_changes(report, validation):
     assert '<span class="ng">不合格</span>' in report
     assert "<tr><td>実施項目</td><td>10</td><td class=\"ng\">1</td></tr>" in report
     assert "<tr><td>工程表</td><td>8</td><td class=\"\">0</td></tr>" in report
-    assert "<li>実施項目: 実施項目名が空欄でない — 該当: item 9</li>" in report
+    assert "<li>実施項目: 実施項目名が空欄でない — 該当: 実施項目9</li>" in report
     assert re.search(r'<td class="change-added">追加</td><td>指標25-1 2025年度</td><td>値</td><td></td><td>11.8</td><td>時間</td>', report)
     assert "2025-03 (truth) → 2025-03 (truth): 追加 1 行" in report
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import string
 import sys
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from pipeline.errors import ValidationFailed
 from pipeline.validate import validate_dir, write_report
 from pipeline.validate.command import validate_command
 from pipeline.validate.frames import source_frames
+from pipeline.validate.render import shown_columns
 from pipeline.validate.suites import SUITES_DIR, Deferred, defer, load_suites
 from tests.truth_tables import SHARED, load_truth, truth_tables
 
@@ -236,6 +238,7 @@ def test_report_json_is_plain_and_complete(excerpt, tmp_path):
     assert pair["offending"] == ["25/2/plan_actual/3 (2025 > 2024)"]
     assert pair["unexpected_count"] == 1
     assert pair["suite_ja"] == "工程表" and pair["description_ja"] == "終了年度は開始年度以降"
+    assert pair["offending_ja"] == ["実施項目25 事業2 plan_actual 工程3（2025年度 > 2024年度）"]
     declared = next(r for r in data["results"] if r["description"].startswith("declared 35"))
     assert declared["description_ja"] == "実施項目の数は体系図の記載（35件）と一致（抽出 35件）"
 
@@ -263,6 +266,11 @@ def test_every_frame_has_a_suite_with_distinct_descriptions(excerpt):
         assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", suite.data["meta"]["ja"]), suite.name
         for e in suite.data["expectations"]:
             assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", e["meta"]["ja"]), e["description"]
+            meta = e["meta"]
+            assert ("show" in meta) == ("show_ja" in meta) and ("label" in meta) == ("label_ja" in meta)
+            if "show" in meta:  # the same row fields, so GX returns what both need
+                ja = {n for _, n, _, _ in string.Formatter().parse(meta["show_ja"]) if n}
+                assert ja == set(shown_columns(e)), meta["show_ja"]
         assert suite.table in TABLES or suite.name == "sources"
 
 

@@ -69,6 +69,7 @@ def _entry(suite, frame, params, r, sha, edition) -> dict:
         "description_ja": what(config, params, result, language="ja"),
         "success": bool(r.success),
         "offending": offending(config, result, r.exception_info or {}, frame.key) if failed else [],
+        "offending_ja": offending(config, result, r.exception_info or {}, frame.key, "ja") if failed else [],
         "unexpected_count": plain(result.get("unexpected_count")),
         "observed_value": plain(result.get("observed_value")),
         "error": exception_message(r.exception_info or {}),

@@ -3,7 +3,8 @@
 Wording lives in the suite files: an expectation's ``description`` says what is wrong
 (``{name}`` fields are filled from the suite parameters, plus ``found``), ``meta.show`` is a
 template for one offending row (fields: the frame's key columns and the checked columns) and
-``meta.label`` names the values of a set comparison (``item 17 missing``).
+``meta.label`` names the values of a set comparison (``item 17 missing``). ``meta.ja``,
+``meta.show_ja`` and ``meta.label_ja`` say the same in Japanese, for the report.
 """
 
 from __future__ import annotations
@@ -13,6 +14,14 @@ import string
 from collections import Counter
 
 MAX_SHOWN = 10
+
+#: The few words around offending values, per language (None: English).
+_WORDS = {
+    None: {"missing": "{label} {listed}{more} missing", "unexpected": "{label} {listed}{more} unexpected",
+           "more": " (+{} more)", "found": "found {}", "error": "could not evaluate: {}"},
+    "ja": {"missing": "{label} {listed}{more} がない", "unexpected": "{label} {listed}{more} が余分",
+           "more": "（ほか{}件）", "found": "観測値 {}", "error": "評価できません: {}"},
+}
 
 
 def plain(value):
@@ -45,16 +54,18 @@ class _Shown(dict):
         return value
 
 
-def offending(config, result: dict, exception_info: dict, key: list[str]) -> list[str]:
-    """Readable offending values of a failed expectation (empty when it passed)."""
+def offending(config, result: dict, exception_info: dict, key: list[str],
+              language: str | None = None) -> list[str]:
+    """Readable offending values of a failed expectation (``language="ja"``: in Japanese)."""
+    words = _WORDS[language]
     error = exception_message(exception_info)
     if error:
-        return [f"could not evaluate: {error}"]
+        return [words["error"].format(error)]
     if "unexpected_index_list" in result:
-        return _rows(result, config, key)
+        return _rows(result, config, key, language)
     if "partial_missing_list" in result:
-        return _set_difference(result, config)
-    return [f"found {plain(result.get('observed_value'))}"]
+        return _set_difference(result, config, language)
+    return [words["found"].format(plain(result.get("observed_value")))]
 
 
 def what(config, params: dict, result: dict, language: str | None = None) -> str:
@@ -80,8 +91,13 @@ def exception_message(exception_info: dict) -> str | None:
     return None
 
 
-def _rows(result: dict, config, key: list[str]) -> list[str]:
-    show = (config.meta or {}).get("show")
+def _meta(config, name: str, language: str | None):
+    meta = config.meta or {}
+    return meta.get(f"{name}_{language}") or meta.get(name) if language else meta.get(name)
+
+
+def _rows(result: dict, config, key: list[str], language: str | None = None) -> list[str]:
+    show = _meta(config, "show", language)
     shown = Counter()
     for row in result["unexpected_index_list"]:
         row = {k: plain(v) for k, v in row.items()}
@@ -92,7 +108,7 @@ def _rows(result: dict, config, key: list[str]) -> list[str]:
             rest = ", ".join(f"{c}={_text(row.get(c))}" for c in checked_columns(config) if c not in key)
             shown[f"{ident} ({rest})" if rest else ident] += 1
     lines = [f"{text} (×{n})" if n > 1 else text for text, n in shown.items()]
-    return _capped(lines)
+    return _capped(lines, language)
 
 
 def checked_columns(config) -> list[str]:
@@ -109,8 +125,9 @@ def shown_columns(expectation: dict) -> list[str]:
     return [name for _, name, _, _ in string.Formatter().parse(show) if name]
 
 
-def _set_difference(result: dict, config) -> list[str]:
-    label = (config.meta or {}).get("label", config.kwargs.get("column", "value"))
+def _set_difference(result: dict, config, language: str | None = None) -> list[str]:
+    label = _meta(config, "label", language) or config.kwargs.get("column", "value")
+    words = _WORDS[language]
     parts = []
     for name, values, count in (
         ("missing", result.get("partial_missing_list") or [], result.get("missing_count", 0)),
@@ -118,14 +135,14 @@ def _set_difference(result: dict, config) -> list[str]:
     ):
         if values:
             listed = ", ".join(_text(plain(v)) for v in sorted(values)[:MAX_SHOWN])
-            more = f" (+{count - MAX_SHOWN} more)" if count > MAX_SHOWN else ""
-            parts.append(f"{label} {listed}{more} {name}")
+            more = words["more"].format(count - MAX_SHOWN) if count > MAX_SHOWN else ""
+            parts.append(words[name].format(label=label, listed=listed, more=more))
     return parts
 
 
-def _capped(lines: list[str]) -> list[str]:
+def _capped(lines: list[str], language: str | None = None) -> list[str]:
     more = len(lines) - MAX_SHOWN
-    return lines[:MAX_SHOWN] + ([f"… (+{more} more)"] if more > 0 else [])
+    return lines[:MAX_SHOWN] + (["…" + _WORDS[language]["more"].format(more)] if more > 0 else [])
 
 
 def _text(value) -> str:

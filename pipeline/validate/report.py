@@ -16,7 +16,7 @@ class ValidationReport:
     failures: list[str] = field(default_factory=list)
     #: One dict per expectation run: suite, suite_ja, table, edition, source_sha256,
     #: expectation_type, description (what is wrong), description_ja (the rule, in Japanese),
-    #: success, offending (rendered), unexpected_count, observed_value, error.
+    #: success, offending (rendered; offending_ja in Japanese), unexpected_count, observed_value, error.
     results: list[dict] = field(default_factory=list)
 
     def to_json(self) -> str:
