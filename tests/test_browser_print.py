@@ -39,7 +39,7 @@ def test_browser_print_extracts_exactly(printed):
 
 def test_the_print_is_what_a_browser_makes(printed):
     """Guard: Type 3 fonts, borders as filled rectangles, <thead> repeated, 体系図 rows cut by
-    a page break, look-alike code points in the text layer."""
+    a page break, a project table split over pages, look-alike code points in the text layer."""
     pdf, truth = printed
     overview = sorted({item["page"] for item in truth["items"]})
     with pdfplumber.open(pdf) as doc:
@@ -52,4 +52,5 @@ def test_the_print_is_what_a_browser_makes(printed):
         cut = [page.page_number for page in doc.pages if has_cut_row(page)]
     assert len(overview) >= 3 and all("実施項目" in nfkc(texts[n - 1]) for n in overview)
     assert set(cut) & set(overview)
+    assert any(len(project["pages"]) > 1 for project in truth["projects"])
     assert any(ord(c) in LOOKALIKES for text in texts for c in text)

@@ -289,3 +289,13 @@ def test_a_gap_is_never_a_space_beside_a_japanese_glyph(glyphs):
         if ch == " ":
             assert line.text[k - 1].isascii() and line.text[k - 1].isalnum()
             assert line.text[k + 1].isascii() and line.text[k + 1].isalnum()
+
+
+def test_an_empty_end_of_a_cut_row_is_not_a_page_of_its_cells():
+    xs = [0, 100, 200]
+    first = table_with_text(xs, [0, 20], {(0, 0): "X", (0, 1): "Y", (1, 0): "A", (1, 1): "あい"},
+                            cut_at=60)
+    sliver = table_with_text(xs, [0, 3], {}, page=2)  # the browser pushed 3 pt of the row over
+    joined = join(first, sliver)
+    assert [(c.text, c.parts) for c in joined.cells] == [("X", []), ("Y", []), ("A", []), ("あい", [])]
+    assert joined.n_rows == 2

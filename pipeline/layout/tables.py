@@ -78,10 +78,15 @@ def join(prev: Table, nxt: Table) -> Table:
 
 def _continue(cell: Cell, part: Cell, rows: int) -> None:
     """``part`` (on a later page) continues ``cell`` over ``rows`` more rows; texts join as
-    the lines of one cell would (a soft wrap across the break, or a typed line break)."""
+    the lines of one cell would (a soft wrap across the break, or a typed line break).
+
+    A part that shows nothing (no text, no row of its own: the empty end of a cut row, or
+    the sliver of one a browser pushes over the break) is not a page the cell is on.
+    """
     before = cell.all_lines()
     cell.rowspan += rows
-    cell.parts.append(part)
+    if part.lines or rows:
+        cell.parts.append(part)
     if not part.text:
         return
     if not cell.text:

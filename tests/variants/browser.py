@@ -8,7 +8,7 @@ no border under the first part, look-alike code points (CJK radicals, U+2027) in
 layer. Nothing of that is imitated here: it is what the browser does.
 
 Page numbers in the returned truth are looked up in the printed PDF (where each item's row
-and each project's name landed): the one thing the browser decides.
+and each project's table landed): the one thing the browser decides.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pipeline.normalize import nfkc
 
 from . import style
 from .build import SUBTITLE, TITLE
-from .detail import PROJECT, indicator_table, project_table
+from .detail import INDICATOR, PROJECT, indicator_table, project_table
 from .options import VariantOptions
 from .overview import FOOTNOTE
 from .overview import TITLE as OVERVIEW_TITLE
@@ -192,7 +192,6 @@ h1 {{ font-size: {overview_size}pt; font-weight: normal; margin: 0 0 6pt; }}
 .overview, .overview table {{ font-size: {overview_size}pt; }}
 table {{ border-collapse: collapse; table-layout: fixed; width: 100%; margin: 0 0 {size}pt; }}
 tbody {{ break-inside: auto; }}
-.item table {{ break-inside: avoid; }}
 td {{ border: 1px solid black; padding: 2pt 3pt; vertical-align: middle; overflow-wrap: anywhere; }}
 tr {{ height: 1.5em; }}
 thead td {{ background: {head}; text-align: center; }}
@@ -214,23 +213,34 @@ def _squash(text: str) -> str:
 
 
 def _printed_pages(pdf: Path, t: dict) -> None:
-    """Each item's 体系図 page and each project's page, as the browser laid them out: where
-    an item's row starts (its number and first words), where a project's name is, beside its
-label (a project
-    table is kept on one page, ``break-inside: avoid``)."""
+    """Each item's 体系図 page and each project's pages, as the browser laid them out.
+
+    An item's page is where its row starts (its number and first words). A project table
+    starts at its 事業 label; it goes on at the top of the next page when the first table
+    there starts with anything else (tables as pdfplumber's own table finder sees them).
+    """
     with pdfplumber.open(pdf) as doc:
         pages = [_squash("".join(c["text"] for c in page.chars)) for page in doc.pages]
+        firsts = [[_squash((table.extract()[0][0] or "")) for table in page.find_tables()]
+                  for page in doc.pages]
     t["source"]["page_count"] = len(pages)
-
-    def first_page(text: str, start: int = 1) -> int:
-        return next(n for n in range(start, len(pages) + 1) if text in pages[n - 1])
-
     for item in t["items"]:
-        item["page"] = first_page(_squash(f"{item['item_no']} {item['title']}")[:8])
-    page = first_page(_squash(FOOTNOTE))
-    for project in sorted(t["projects"], key=lambda p: (p["item_no"], p["project_seq"])):
-        page = first_page(_squash(PROJECT + project["name"]), page)
-        project["pages"] = [page]
+        prefix = _squash(f"{item['item_no']} {item['title']}")[:8]
+        item["page"] = next(n for n, text in enumerate(pages, 1) if prefix in text)
+    parts: list[list[int]] = []
+    going_on = False  # the last table seen is a project's: it may go on on the next page
+    for n, first_cells in enumerate(firsts, 1):
+        for k, first in enumerate(first_cells):
+            if going_on and k == 0 and first not in (PROJECT, INDICATOR):
+                parts[-1].append(n)
+                continue
+            going_on = first == PROJECT
+            if going_on:
+                parts.append([n])
+    projects = sorted(t["projects"], key=lambda p: (p["item_no"], p["project_seq"]))
+    assert len(parts) == len(projects), (len(parts), len(projects))
+    for project, pages_of in zip(projects, parts):
+        project["pages"] = pages_of
 
 
 def has_cut_row(page) -> bool:

@@ -18,6 +18,7 @@ from .table import LEADING, PAD_RATIO, Cell, Merge, Row, Table, lead_height, pla
 TRACKS = (("plan_actual", "計画/実績"), ("evaluation", "評価"))
 NONE = "-"
 PROJECT = "事業"  # the label of a project table's first row
+INDICATOR = "参考指標"  # the header an indicator table starts with
 
 YearFormat = Callable[[int], str]
 
@@ -99,7 +100,7 @@ def indicator_table(indicators: list[dict], years: list[int], width: float, scal
                          Cell(2, ind["baseline_text"], align="right")]
                         + [Cell(3 + i, actuals.get(str(fy), {}).get("text", ""), align="right")
                            for i, fy in enumerate(years)]))
-    return Table(widths, rows, size, [Merge(0, 0, 1, "参考指標", fill=style.HEAD, spread=True)], header=2)
+    return Table(widths, rows, size, [Merge(0, 0, 1, INDICATOR, fill=style.HEAD, spread=True)], header=2)
 
 
 class DetailWriter:
