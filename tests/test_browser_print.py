@@ -54,3 +54,15 @@ def test_the_print_is_what_a_browser_makes(printed):
     assert set(cut) & set(overview)
     assert any(len(project["pages"]) > 1 for project in truth["projects"])
     assert any(ord(c) in LOOKALIKES for text in texts for c in text)
+
+
+@pytest.mark.slow
+def test_large_edition_printed_by_a_browser_extracts_exactly(tmp_path):
+    if chromium() is None:
+        pytest.skip("Chromium is not installed")
+    pdf = tmp_path / "full.pdf"
+    truth = browser_edition(load_truth(SHARED / "jisshi-keikaku-full-synthetic.truth.json"), pdf,
+                            overview_size=14)
+    ex = extract_pdf(pdf)
+    assert differences(ex.tables, truth_tables(truth, ex.source.sha256)) == []
+    assert ex.unaccounted == 0
