@@ -299,3 +299,17 @@ def test_an_empty_end_of_a_cut_row_is_not_a_page_of_its_cells():
     joined = join(first, sliver)
     assert [(c.text, c.parts) for c in joined.cells] == [("X", []), ("Y", []), ("A", []), ("あい", [])]
     assert joined.n_rows == 2
+
+
+def test_the_same_text_under_two_cuts_is_no_running_footer():
+    from pipeline.layout.model import PageLayout
+    from pipeline.layout.pages import analyse_page, mark_furniture
+
+    def page(n):
+        xs, ys = [0, 100, 300], [0, 20, 40]
+        sides = [Segment(x, 40, x, 200) for x in xs]
+        chars = text_chars("人事課", 101, 185)  # in the bottom margin, on both pages
+        return PageLayout(n, 300, 200, chars=chars, segments=grid_segments(xs, ys) + sides)
+
+    for pc in mark_furniture(analyse_page(page(n)) for n in (1, 2)):
+        assert [c.text for c in pc.tables[0].row(2)] == ["", "人事課"] and pc.flow == []

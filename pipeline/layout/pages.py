@@ -141,7 +141,10 @@ def mark_furniture(pages: Iterable[PageContent], window: int = 3) -> Iterator[Pa
     for pc in pages:
         zoned = _margin_lines(pc)
         held.append((pc, zoned))
-        shapes[pc.number] = {(zone, _shape(fl.text)) for fl, zone in zoned}
+        # a cut row's lines may be found furniture, but never by matching one another: they
+        # are table text (the same department under two breaks is no running footer)
+        waiting = {id(fl) for _, _, lines in pc.cut for fl in lines}
+        shapes[pc.number] = {(zone, _shape(fl.text)) for fl, zone in zoned if id(fl) not in waiting}
         while held and held[-1][0].number - held[0][0].number >= window:
             yield _classify(*held.popleft(), shapes, window)
     while held:
