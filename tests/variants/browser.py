@@ -45,17 +45,21 @@ def chromium() -> str | None:
     return next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
 
 
-def browser_edition(truth: dict, out_pdf: Path, font_size: float = 9.0,
-                    overview_size: float = 11.0) -> dict:
-    """Print ``truth`` through Chromium into ``out_pdf``; returns the truth of the printed PDF."""
+def browser_edition(truth: dict, out_pdf: Path, font_size: float = 9.0, overview_size: float = 11.0,
+                    browser_header_footer: bool = False) -> dict:
+    """Print ``truth`` through Chromium into ``out_pdf``; returns the truth of the printed PDF.
+
+    The page's own running header and page number (CSS page-margin boxes), or with
+    ``browser_header_footer`` the browser's: date and title on top, address and n/N below.
+    """
     t = copy.deepcopy(truth)
     years = plan_years(t)
     banded: set[tuple[str, int]] = set()
-    document = edition_html(t, years, font_size, overview_size, banded)
+    document = edition_html(t, years, font_size, overview_size, banded, not browser_header_footer)
     with tempfile.TemporaryDirectory() as tmp:
         page = Path(tmp) / "plan.html"
         page.write_text(document, encoding="utf-8")
-        print_to_pdf(page, Path(out_pdf), Path(tmp) / "profile")
+        print_to_pdf(page, Path(out_pdf), Path(tmp) / "profile", browser_header_footer)
     for kind, key in (("goal", "goals"), ("policy", "policies")):
         for row in t[key]:  # a description only shows on a band, and bands only on detail pages
             if (kind, row[f"{kind}_no"]) not in banded:
@@ -69,14 +73,15 @@ def browser_edition(truth: dict, out_pdf: Path, font_size: float = 9.0,
     return t
 
 
-def print_to_pdf(page: Path, out_pdf: Path, profile: Path) -> None:
-    """Chromium's "Save as PDF" of ``page``, without the browser's own header and footer."""
+def print_to_pdf(page: Path, out_pdf: Path, profile: Path, header_footer: bool = False) -> None:
+    """Chromium's "Save as PDF" of ``page``, with or without the browser's header and footer."""
     binary = chromium()
     if binary is None:
         raise RuntimeError("chromium is not installed")
     subprocess.run(
         [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run", "--disable-sync", "--no-pdf-header-footer",
+         "--disable-component-update", "--no-first-run", "--disable-sync",
+         *([] if header_footer else ["--no-pdf-header-footer"]),
          f"--user-data-dir={profile}", f"--print-to-pdf={out_pdf}", page.as_uri()],
         check=True, capture_output=True, timeout=180)
 
@@ -115,8 +120,9 @@ def table_html(table: Table) -> str:
 
 
 def edition_html(t: dict, years: list[int], size: float, overview_size: float,
-                 banded: set[tuple[str, int]]) -> str:
-    """The whole edition: cover, 体系図, then one detail section per item (notes ``banded``)."""
+                 banded: set[tuple[str, int]], running_header: bool = True) -> str:
+    """The whole edition: cover, 体系図, then one detail section per item (notes ``banded``);
+    a running header and page numbers in the page margins unless not ``running_header``."""
     width = PAGE[0] - MARGINS[1] - MARGINS[3]
     year = lambda fy: fiscal_year(fy, reiwa=False, fullwidth=False)  # noqa: E731
     body = [_cover(t), '<section class="overview">',
@@ -154,10 +160,19 @@ def edition_html(t: dict, years: list[int], size: float, overview_size: float,
             body.append(table_html(indicator_table(indicators, years, width, 1.0, size, year)))
         body.append("</section>")
     header = f"{TITLE}（{year(years[0])}～{year(years[-1])}）実施計画"
-    return _PAGE_HTML.format(header=_css_string(header), size=size, overview_size=overview_size,
+    boxes = _margin_boxes(header, size) if running_header else ""
+    return _PAGE_HTML.format(margin_boxes=boxes, size=size, overview_size=overview_size,
                              head=_css(style.HEAD), goal_band=_css(style.GOAL_BAND),
                              goal_text=_css(style.GOAL_TEXT), policy_band=_css(style.POLICY_BAND),
                              margins=" ".join(f"{m}pt" for m in MARGINS), body="\n".join(body))
+
+
+def _margin_boxes(header: str, size: float) -> str:
+    """CSS page-margin boxes: ``header`` on top and ``- N -`` below, on all but the cover."""
+    font = f"font: {size}pt 'Noto Sans CJK JP';"
+    return (f"@page {{ @top-center {{ content: {_css_string(header)}; {font} }}\n"
+            f"  @bottom-center {{ content: \"- \" counter(page) \" -\"; {font} }} }}\n"
+            "@page :first { @top-center { content: none; } @bottom-center { content: none; } }")
 
 
 def _css_string(text: str) -> str:
@@ -179,10 +194,8 @@ def _band(kind: str, word: str, no: int, title: str, description: str | None) ->
 
 _PAGE_HTML = """<!doctype html>
 <html lang="ja"><head><meta charset="utf-8"><title>実施計画</title><style>
-@page {{ size: A4 landscape; margin: {margins};
-  @top-center {{ content: {header}; font: {size}pt 'Noto Sans CJK JP'; }}
-  @bottom-center {{ content: "- " counter(page) " -"; font: {size}pt 'Noto Sans CJK JP'; }} }}
-@page :first {{ @top-center {{ content: none; }} @bottom-center {{ content: none; }} }}
+@page {{ size: A4 landscape; margin: {margins}; }}
+{margin_boxes}
 body {{ font: {size}pt/1.3 'Noto Sans CJK JP', sans-serif; margin: 0; }}
 section {{ break-before: page; }}
 .cover {{ text-align: center; padding-top: 90pt; }}
