@@ -58,7 +58,9 @@ def cmd_metrics(args) -> None:
 def cmd_report(args) -> None:
     from pipeline.stages import report_stage
 
-    print(f"wrote {report_stage(args.dir, args.out, args.validation, args.diff, args.sources, args.exports)}")
+    path = report_stage(args.dir, args.out, args.validation, args.diff, args.sources, args.exports,
+                        limits=args.settings.limits)
+    print(f"wrote {path}")
 
 
 def cmd_diff(args) -> None:

@@ -9,6 +9,8 @@ run is finishing anyway, and the signal is forgotten.
 
 from __future__ import annotations
 
+import ctypes
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -74,3 +76,18 @@ def held() -> Iterator[None]:
         _received.clear()  # the run finished: nothing left to stop
         for s, handler in ours.items():
             signal.signal(s, handler)
+
+
+def die_with_parent(parent: int) -> None:
+    """In a forked child: die with the parent (Linux), and leave Ctrl-C to it (no traceback
+    from a child)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    prctl = getattr(ctypes.CDLL(None), "prctl", None)  # Linux
+    if prctl is not None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1

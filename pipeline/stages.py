@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.contract import TABLES
 from pipeline.errors import CountMismatchError, UnaccountedTextError, UsageError
+from pipeline.limits import DEFAULT_LIMITS, Limits
 from pipeline.settings import Settings
 
 if TYPE_CHECKING:  # the PDF readers are imported by the stage that reads PDFs, not by report
@@ -136,7 +137,8 @@ def editions_diff_stage(staged: Path, out: Path) -> str:
 
 
 def report_stage(staged: Path, out: Path, validation: Path | None, diff: Path | None,
-                 sources: Path | None = None, exports: Path | None = None) -> Path:
+                 sources: Path | None = None, exports: Path | None = None, *,
+                 limits: Limits = DEFAULT_LIMITS) -> Path:
     """The report; ``diff`` and ``exports`` are read where this run wrote them (``pending``)
     and linked where they are published."""
     from pipeline.report.build import build_report
@@ -148,7 +150,7 @@ def report_stage(staged: Path, out: Path, validation: Path | None, diff: Path | 
     with atomic_dir(out) as tmp:
         build_report(staged, tmp, result,
                      diff_now if diff_now and (diff_now / "changes.parquet").exists() else None,
-                     sources=sources, links=links, final_dir=out)
+                     sources=sources, links=links, final_dir=out, limits=limits)
         if result is not None:  # every expectation in detail, linked from index.html
             from pipeline.validate.docs import write_validation_page
 
@@ -174,7 +176,7 @@ def publish_stage(staged: Path, validation: Path | None, *, settings: Settings,
         pub.reserve(metrics, METRICS_FILE)
         files = export_dir(staged, exports, publication=settings.publication)
         lines = [f"wrote {len(files)} files to {exports}", editions_diff_stage(staged, diff),
-                 f"wrote {report_stage(staged, reports, validation, diff, sources, exports)}"]
+                 f"wrote {report_stage(staged, reports, validation, diff, sources, exports, limits=settings.limits)}"]
         metrics_stage(staged, validation, pub.pending(diff), metrics, plots)
     return lines + [f"wrote {metrics} and {plots}/"]
 

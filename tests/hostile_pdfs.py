@@ -113,3 +113,21 @@ def shared_heavy_stream(tmp: Path, pages: int = 4999, glyphs: int = 150_000) -> 
                _stream("/Filter /FlateDecode", content)]
     objects += [_page(4, 3)] * pages
     return write_pdf(tmp / f"shared-stream-{pages}p.pdf", objects)
+
+
+def image_bomb(source: Path, out: Path, *, mib: int, page: int = 2) -> Path:
+    """``source`` with a grey image of ``mib`` MiB (inflated) drawn in a corner of ``page``: nothing
+    for extraction (it never decodes images), gigabytes for a renderer."""
+    import pikepdf
+
+    side = int((mib * MiB) ** 0.5)
+    with pikepdf.open(source) as pdf:
+        image = pikepdf.Stream(pdf, deflate_bomb(mib), Type=pikepdf.Name.XObject,
+                               Subtype=pikepdf.Name.Image, Width=side, Height=side,
+                               ColorSpace=pikepdf.Name.DeviceGray, BitsPerComponent=8,
+                               Filter=pikepdf.Name.FlateDecode)
+        target = pdf.pages[page - 1]
+        target.add_resource(image, pikepdf.Name.XObject, pikepdf.Name("/Bomb"))
+        target.contents_add(pikepdf.Stream(pdf, b"q 100 0 0 100 0 0 cm /Bomb Do Q"), prepend=False)
+        pdf.save(out)
+    return out

@@ -162,3 +162,32 @@ def test_the_whole_document_has_a_time_limit(tmp_path):
     with pytest.raises(ResourceLimitError, match=r"reading the whole document took longer than "
                                                  r"0.5 s \(limits.document_seconds\)"):
         extract_pdf(pdf, workers=1, limits=limits)
+
+
+@pytest.fixture(scope="module")
+def image_bomb(tmp_path_factory) -> Path:
+    """The excerpt with a 1 GiB image on page 2: extraction never decodes it, PDFium does."""
+    return hostile_pdfs.image_bomb(EXCERPT, tmp_path_factory.mktemp("image") / "image-bomb.pdf",
+                                   mib=1024)
+
+
+def test_report_renders_page_images_within_memory_mb(tmp_path, image_bomb):
+    params = _params(tmp_path)
+    rc, err, _ = run_watched(["--params", str(params), "extract", str(image_bomb), "--out",
+                              str(tmp_path / "staged")], tmp_path)
+    assert rc == 0, err
+    rc, err, peak = run_watched(["--params", str(params), "report", str(tmp_path / "staged"),
+                                 "--out", str(tmp_path / "reports"), "--sources", str(image_bomb)],
+                                tmp_path)
+    assert rc == 0 and "Traceback" not in err, err
+    assert peak < MEMORY_MB * MiB, f"process tree peaked at {peak / MiB:.0f} MB"
+
+
+def test_a_renderer_past_its_time_leaves_the_report_without_images(tmp_path, image_bomb, capsys):
+    from pipeline.report.evidence import page_images
+
+    images = page_images(image_bomb, "0" * 64, {2}, tmp_path, limits=Limits(page_seconds=1e-3))
+    assert images == {}
+    err = capsys.readouterr().err
+    assert err.startswith(f"plan-extract: {image_bomb}: page images not rendered"), err
+    assert len(err.strip().splitlines()) == 1

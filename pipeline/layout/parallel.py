@@ -7,10 +7,8 @@ and only a few pages are ever held at once.
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import os
-import signal
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -21,6 +19,7 @@ from multiprocessing import active_children, get_all_start_methods, get_context
 from multiprocessing.context import BaseContext
 
 from pipeline.errors import ResourceLimitError
+from pipeline.interrupt import die_with_parent
 from pipeline.limits import DEFAULT_LIMITS, Limits, memory_cap_lifted
 from pipeline.progress import Progress
 from pipeline.source import SourcePdf, pdf_errors
@@ -64,7 +63,7 @@ def read_pages(source: SourcePdf, limits: Limits = DEFAULT_LIMITS, workers: int 
     warm_up = threading.Thread(target=_warm_up, daemon=True)
     with memory_cap_lifted():
         pool = ProcessPoolExecutor(min(workers, len(ranges)), mp_context=_context(),
-                                   initializer=_worker_start, initargs=(os.getpid(),))
+                                   initializer=die_with_parent, initargs=(os.getpid(),))
         gc.freeze()
         try:
             memory = limits.process_memory(workers)
@@ -92,20 +91,6 @@ def _context() -> BaseContext:
     """Fork where the platform has it: workers start with the page reader already imported."""
     methods = get_all_start_methods()
     return get_context("fork" if "fork" in methods else "spawn")
-
-
-def _worker_start(parent: int) -> None:
-    """A worker dies with its parent, and leaves Ctrl-C to it (no traceback from a worker)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    prctl = getattr(ctypes.CDLL(None), "prctl", None)  # Linux
-    if prctl is not None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before the line above
-        os._exit(1)
-
-
-_PR_SET_PDEATHSIG = 1
 
 
 def _stop_workers() -> None:

@@ -18,6 +18,7 @@ from pipeline.compare.output import summary_line
 from pipeline.compare.staged import load_staged, newest_source
 from pipeline.errors import ExportError, UsageError
 from pipeline.publish.datapackage import LICENSE
+from pipeline.limits import DEFAULT_LIMITS, Limits
 from pipeline.report.evidence import find_source, page_images
 from pipeline.report.model import changed_numbers, plan_view
 from pipeline.vocabulary import DEFAULT
@@ -42,7 +43,7 @@ class ChangesView:
 def build_report(staged_dir: Path, out_dir: Path, validation: dict | None = None,
                  diff_dir: Path | None = None, source_sha256: str | None = None,
                  sources: Path | None = None, links: list[tuple[Path, Path]] = (),
-                 final_dir: Path | None = None) -> Path:
+                 final_dir: Path | None = None, limits: Limits = DEFAULT_LIMITS) -> Path:
     """Write ``out_dir/index.html`` for one edition in ``staged_dir`` and return its path.
 
     The edition is ``source_sha256``, by default the newest one. ``validation`` is the validate
@@ -50,7 +51,7 @@ def build_report(staged_dir: Path, out_dir: Path, validation: dict | None = None
     for the evidence images; ``links`` the folders whose CSVs and datapackage.json the report
     links to, each as (where it is now, where it is published). ``final_dir`` is where
     ``out_dir`` ends up (links are relative to it, and a previous report there lends its page
-    images); by default ``out_dir`` itself.
+    images); by default ``out_dir`` itself. ``limits`` bound the rendering of the page images.
     """
     out_dir = Path(out_dir)
     final_dir = Path(final_dir or out_dir)
@@ -68,7 +69,7 @@ def build_report(staged_dir: Path, out_dir: Path, validation: dict | None = None
                                           "schedule", "indicators", "baselines", "actuals")
                       for p, b in zip(tables[name]["page"], tables[name]["bbox"]) if pd.notna(p) and b}
             pages = page_images(pdf, doc["source_sha256"], wanted, out_dir,
-                                previous=final_dir if final_dir.is_dir() else None)
+                                previous=final_dir if final_dir.is_dir() else None, limits=limits)
         html = _environment().get_template("index.html.j2").render(
             plan=plan,
             validation=validation,

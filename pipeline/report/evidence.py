@@ -6,6 +6,11 @@ SVG viewBox over the page image, the cell outlined by a rectangle), so no crop i
 Pages render in the main thread while a second thread encodes the previous ones (Pillow
 releases the GIL while encoding). Images are named by the PDF's hash and reused from the
 previous report when it has them: an edition's pages never change.
+
+PDFium decodes what extraction never touches (images, shadings), so a PDF that extracted
+fine can still be a bomb here. It renders in a forked child of its own, under the run's
+memory and time limits (``pipeline.limits``); a child that hits them, or crashes, leaves the
+report without page images and says so in one line.
 """
 
 from __future__ import annotations
@@ -14,9 +19,15 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from multiprocessing import get_context
+from multiprocessing.connection import Connection
 from pathlib import Path
+
+from pipeline.interrupt import die_with_parent
+from pipeline.limits import DEFAULT_LIMITS, Limits, apply_memory_limit
 
 #: Render scale: 1.5 × 72 dpi keeps 7-pt Japanese legible in a crop.
 SCALE = 1.5
@@ -49,7 +60,7 @@ def find_source(sources: Path | None, source_file: str | None, sha256: str | Non
 
 
 def page_images(pdf: Path, sha256: str, pages: set[int], out_dir: Path,
-                previous: Path | None = None) -> dict[int, PageImage]:
+                previous: Path | None = None, limits: Limits = DEFAULT_LIMITS) -> dict[int, PageImage]:
     """Render ``pages`` (1-based) of ``pdf`` into ``out_dir/evidence/<hash>/`` (or reuse them
     from the ``previous`` report folder); return each page's image."""
     folder = f"evidence/{sha256[:16]}-{int(SCALE * 72)}dpi"
@@ -58,7 +69,7 @@ def page_images(pdf: Path, sha256: str, pages: set[int], out_dir: Path,
     known = _reuse(previous / folder if previous else None, target, pages)
     missing = sorted(p for p in pages if p not in known)
     if missing:
-        known |= _render(pdf, missing, target)
+        known |= _render_bounded(pdf, missing, target, limits)
     (target / "pages.json").write_text(json.dumps({p: asdict(i) for p, i in known.items()}), encoding="utf-8")
     return {p: PageImage(f"{folder}/{i.src}", i.w, i.h) for p, i in known.items() if p in pages}
 
@@ -74,6 +85,43 @@ def _reuse(source: Path | None, target: Path, pages: set[int]) -> dict[int, Page
             _link(source / image["src"], target / image["src"])
             found[page] = PageImage(**image)
     return found
+
+
+def _render_bounded(pdf: Path, pages: list[int], target: Path, limits: Limits) -> dict[int, PageImage]:
+    """``_render`` in a forked child capped at half of ``memory_mb`` (the other half is this
+    process's) and ``page_seconds`` a page (at most ``document_seconds``)."""
+    context = get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_render_child, args=(os.getpid(), pdf, pages, target, limits, send),
+                            daemon=True)
+    child.start()
+    send.close()
+    rendered = None
+    try:
+        if receive.poll(min(limits.document_seconds, limits.page_seconds * len(pages))):
+            rendered = receive.recv()
+    except EOFError:  # the child died (out of memory in PDFium, a crash)
+        pass
+    finally:
+        child.kill()
+        child.join()
+        receive.close()
+    if rendered is None:
+        print(f"plan-extract: {pdf}: page images not rendered (limits.memory_mb / page_seconds): "
+              "the report has no evidence crops", file=sys.stderr)
+        return {}
+    return {page: PageImage(**image) for page, image in rendered.items()}
+
+
+def _render_child(parent: int, pdf: Path, pages: list[int], target: Path, limits: Limits,
+                  send: Connection) -> None:
+    die_with_parent(parent)
+    apply_memory_limit(limits.memory_bytes // 2)
+    try:
+        send.send({page: asdict(image) for page, image in _render(pdf, pages, target).items()})
+    except BaseException:  # MemoryError and the like: the parent reports it in one line
+        os._exit(1)
+    os._exit(0)  # no atexit work inherited from the parent (the run's lock, its temp folders)
 
 
 def _render(pdf: Path, pages: list[int], target: Path) -> dict[int, PageImage]:
