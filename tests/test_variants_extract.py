@@ -24,6 +24,9 @@ VARIANTS = {
     "excel-distributed-alignment": VariantOptions(distributed=True, typed_breaks=True),
     "labels-spaced-by-hand": VariantOptions(spaced_labels=True),
     "stacked-vertical-goal-cells": VariantOptions(stacked_goals=True),
+    # a stacked goal cell cut by a page break: some of its glyphs on the next page, no number
+    "stacked-goal-cells-split-over-pages": VariantOptions(stacked_goals=True,
+                                                          overview_rows_per_page=12),
     "typed-breaks-in-overview-cells": VariantOptions(typed_breaks=True, overview_rows_per_page=12),
     "b4-mincho-narrow-columns": VariantOptions(font="HeiseiMin-W3", page_size=landscape(B4),
                                                column_scale=0.8, font_size=9),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pipeline.departments import BUREAUS, canonical
 from pipeline.errors import ParseError
 from pipeline.layout.model import Cell, Table
+from pipeline.layout.tables import continue_cell
 from pipeline.layout.text import is_soft_wrap, text_right_edge
 from pipeline.normalize import label_key, leading_number
 from pipeline.vocabulary import Vocabulary
@@ -96,9 +97,31 @@ def split_departments(text: str) -> list[str]:
     return [canonical(n) for n in names if n.strip()]
 
 
+def _continue_split_labels(table: Table, cols: OverviewColumns) -> None:
+    """A goal or policy cell split by a page break with some of its text on the next page
+    (a tall merged cell, its text centred over both pages): every such cell starts with its
+    number, so a part at the top of the next page without one continues the cell above it.
+    (``layout.tables`` continues the blank cells that lead a row; a blank one behind such a
+    part is continued here.)"""
+    for header in (cols.goal, cols.policy):
+        above: Cell | None = None
+        for r in range(cols.header_rows, table.n_rows):
+            cell = table.under(header, r)
+            if cell is None or cell is above:
+                continue
+            if (above is not None and cell.row == above.row + above.rowspan
+                    and cell.page > max(part.page for part in (above, *above.parts))
+                    and leading_number(cell.text) is None):
+                continue_cell(above, cell, cell.rowspan)
+                table.cells.remove(cell)
+                continue
+            above = cell
+
+
 def read_overview(table: Table, cols: OverviewColumns, vocab: Vocabulary, records: Records,
                   ledger: Ledger) -> None:
     """Goals, policies, items and item departments from one (joined) overview table."""
+    _continue_split_labels(table, cols)
     for cell in table.cells:
         if cell.row < cols.header_rows:
             ledger.mark_cell(cell, "table_header")

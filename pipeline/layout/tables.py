@@ -55,11 +55,11 @@ def join(prev: Table, nxt: Table) -> Table:
     cut = (prev.open_bottom or nxt.open_top) and all(above for _, above in pairs)
     if cut:
         for cell, above in pairs:
-            _continue(above, cell, cell.rowspan - 1)
+            continue_cell(above, cell, cell.rowspan - 1)
     else:  # leading cells the page break left blank continue above
         pairs = list(takewhile(lambda p: p[1] is not None and not p[0].text, pairs))
         for cell, above in pairs:
-            _continue(above, cell, cell.rowspan)
+            continue_cell(above, cell, cell.rowspan)
     offset = rows - skip - (1 if cut else 0)
     merged = {id(cell) for cell, _ in pairs}
     for cell in nxt.cells:
@@ -76,7 +76,7 @@ def join(prev: Table, nxt: Table) -> Table:
     return prev
 
 
-def _continue(cell: Cell, part: Cell, rows: int) -> None:
+def continue_cell(cell: Cell, part: Cell, rows: int) -> None:
     """``part`` (on a later page) continues ``cell`` over ``rows`` more rows; texts join as
     the lines of one cell would (a soft wrap across the break, or a typed line break).
 
