@@ -248,8 +248,9 @@ def _check_replaceable(target: Path, owned: Callable[[Path], bool] | None) -> No
     if not target.is_dir():
         raise UsageError("exists and is not a directory: refusing to replace it", str(target))
     if not (target / MARKER).is_file() and any(target.iterdir()):
-        raise UsageError(f"exists and was not made by plan-extract (no {MARKER} in it): refusing "
-                         "to replace it; choose another output folder or empty it", str(target))
+        raise UsageError(f"exists and was not made by plan-extract (no {MARKER} in it; nor has "
+                         "an output of a version before that marker): refusing to replace it; "
+                         "choose another output folder, or move this one away", str(target))
 
 
 def _tmp_beside(target: Path) -> Path:
