@@ -266,6 +266,23 @@ def test_write_errors_become_output_errors(project, capsys, monkeypatch):
     assert snapshot(project) == before
 
 
+
+def test_a_write_error_while_the_report_is_built_is_exit_21(project, capsys, monkeypatch):
+    """Not only the folder's first file: a disk that fills while page images are written."""
+    from pipeline.report import build
+
+    monkeypatch.chdir(project)
+    before = snapshot(project)
+
+    def full(pdf, sha256, pages, out_dir, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(out_dir / "evidence"))
+
+    monkeypatch.setattr(build, "page_images", full)
+    monkeypatch.setattr(build, "find_source", lambda *args: project / "raw" / "any.pdf")
+    assert main([*NO_PARAMS, "report", "staged", "--out", "reports"]) == errors.OutputError.exit_code
+    assert one_line(capsys) == f"plan-extract: {project / 'reports'}: cannot write: No space left on device"
+    assert snapshot(project) == before
+
 # --- items 14, 15: inputs that would confuse, refused at the door ------------------------------
 
 @pytest.mark.parametrize("name, clean", [

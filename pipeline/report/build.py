@@ -16,7 +16,7 @@ import pandas as pd
 from pipeline.compare import labels
 from pipeline.compare.output import summary_line
 from pipeline.compare.staged import load_staged, newest_source
-from pipeline.errors import ExportError, UsageError
+from pipeline.errors import UsageError
 from pipeline.publish.datapackage import LICENSE
 from pipeline.limits import DEFAULT_LIMITS, Limits
 from pipeline.report.evidence import find_source, page_images
@@ -52,6 +52,7 @@ def build_report(staged_dir: Path, out_dir: Path, validation: dict | None = None
     links to, each as (where it is now, where it is published). ``final_dir`` is where
     ``out_dir`` ends up (links are relative to it, and a previous report there lends its page
     images); by default ``out_dir`` itself. ``limits`` bound the rendering of the page images.
+    Write into a folder from ``staging.atomic_dir``: it turns a write error into exit 21.
     """
     out_dir = Path(out_dir)
     final_dir = Path(final_dir or out_dir)
@@ -61,34 +62,31 @@ def build_report(staged_dir: Path, out_dir: Path, validation: dict | None = None
     plan = plan_view(tables, changed)
     doc = plan.document
     pdf = find_source(sources, doc.get("source_file"), doc.get("source_sha256"))
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        pages = {}
-        if pdf is not None:
-            wanted = {int(p) for name in ("goals", "policies", "items", "item_departments", "projects",
-                                          "schedule", "indicators", "baselines", "actuals")
-                      for p, b in zip(tables[name]["page"], tables[name]["bbox"]) if pd.notna(p) and b}
-            pages = page_images(pdf, doc["source_sha256"], wanted, out_dir,
-                                previous=final_dir if final_dir.is_dir() else None, limits=limits)
-        html = _environment().get_template("index.html.j2").render(
-            plan=plan,
-            validation=validation,
-            suites=_suites(validation),
-            changes=changes,
-            labels=labels,
-            tracks={"plan_actual": DEFAULT.plan_actual[0], "evaluation": DEFAULT.evaluation[0]},
-            star=DEFAULT.data_utilization_mark,
-            generated=datetime.now(JST).strftime("%Y年%m月%d日 %H:%M (JST)"),
-            license=LICENSE,
-            pdf=pdf,
-            sources=sources,
-            pages={str(p): asdict(i) for p, i in pages.items()},
-            downloads=_downloads(final_dir, links),
-        )
-        path = out_dir / "index.html"
-        path.write_text(html, encoding="utf-8")
-    except OSError as exc:
-        raise ExportError(f"cannot write report: {exc.strerror}", str(out_dir)) from exc
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pages = {}
+    if pdf is not None:
+        wanted = {int(p) for name in ("goals", "policies", "items", "item_departments", "projects",
+                                      "schedule", "indicators", "baselines", "actuals")
+                  for p, b in zip(tables[name]["page"], tables[name]["bbox"]) if pd.notna(p) and b}
+        pages = page_images(pdf, doc["source_sha256"], wanted, out_dir,
+                            previous=final_dir if final_dir.is_dir() else None, limits=limits)
+    html = _environment().get_template("index.html.j2").render(
+        plan=plan,
+        validation=validation,
+        suites=_suites(validation),
+        changes=changes,
+        labels=labels,
+        tracks={"plan_actual": DEFAULT.plan_actual[0], "evaluation": DEFAULT.evaluation[0]},
+        star=DEFAULT.data_utilization_mark,
+        generated=datetime.now(JST).strftime("%Y年%m月%d日 %H:%M (JST)"),
+        license=LICENSE,
+        pdf=pdf,
+        sources=sources,
+        pages={str(p): asdict(i) for p, i in pages.items()},
+        downloads=_downloads(final_dir, links),
+    )
+    path = out_dir / "index.html"
+    path.write_text(html, encoding="utf-8")
     return path
 
 
