@@ -13,6 +13,7 @@ from tests.golden import differences
 from tests.truth_tables import SHARED, load_truth, truth_tables
 from tests.variants import VariantOptions, make_variant
 from tests.variants.browser import has_cut_row
+from tests.variants.rotate import rotated_pages
 
 VARIANTS = {
     "reportlab-gothic": VariantOptions(),
@@ -95,4 +96,17 @@ def test_large_edition_variant(tmp_path):
                                                     overview_rows_per_page=20))
     ex = extract_pdf(pdf)
     assert differences(ex.tables, truth_tables(drawn, ex.source.sha256)) == []
+    assert ex.unaccounted == 0
+
+
+@pytest.mark.parametrize("name", ["jisshi-keikaku-2025-excerpt", "jisshi-keikaku-full-synthetic"])
+def test_pages_stored_portrait_and_rotated_extract_exactly(name, tmp_path):
+    """Every page stored portrait with its content turned and /Rotate 90 (as some producers
+    save landscape sheets): the plan reads as the viewer shows it."""
+    pdf = rotated_pages(SHARED / f"{name}.pdf", tmp_path / f"{name}-rotated.pdf")
+    with pdfplumber.open(pdf) as doc:
+        assert doc.pages[1].rotation == 90 and doc.pages[1].width > doc.pages[1].height
+    ex = extract_pdf(pdf, workers=1)
+    truth = load_truth(SHARED / f"{name}.truth.json")
+    assert differences(ex.tables, truth_tables(truth, ex.source.sha256)) == []
     assert ex.unaccounted == 0
