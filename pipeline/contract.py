@@ -20,6 +20,13 @@ if TYPE_CHECKING:
 S, I, F, B = "string", "int64", "float64", "bool"
 PROVENANCE = [("edition", S), ("source_sha256", S)]
 
+#: Contract code values and the words printed in the plan for them (exports, diff, report,
+#: validation messages show the words).
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "role": {"lead": "取組所属", "related": "関係所属"},
+    "track": {"plan_actual": "計画/実績", "evaluation": "評価"},
+}
+
 
 @dataclass(frozen=True)
 class Table:

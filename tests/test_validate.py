@@ -238,7 +238,7 @@ def test_report_json_is_plain_and_complete(excerpt, tmp_path):
     assert pair["offending"] == ["25/2/plan_actual/3 (2025 > 2024)"]
     assert pair["unexpected_count"] == 1
     assert pair["suite_ja"] == "工程表" and pair["description_ja"] == "終了年度は開始年度以降"
-    assert pair["offending_ja"] == ["実施項目25 事業2 plan_actual 工程3（2025年度 > 2024年度）"]
+    assert pair["offending_ja"] == ["実施項目25 事業2 計画/実績 工程3（2025年度 > 2024年度）"]
     declared = next(r for r in data["results"] if r["description"].startswith("declared 35"))
     assert declared["description_ja"] == "実施項目の数は体系図の記載（35件）と一致（抽出 35件）"
 

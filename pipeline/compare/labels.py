@@ -6,6 +6,7 @@ column exactly as the CSV an analyst opens beside it.
 
 from __future__ import annotations
 
+from pipeline.contract import VALUE_LABELS
 from pipeline.publish import columns as C
 
 CHANGES = {"added": "追加", "removed": "削除", "changed": "変更", "renamed": "番号変更",
@@ -35,7 +36,7 @@ def value_text(column: str, value) -> str:
     """A code value in the plan's words (``lead`` → 取組所属); anything else as text."""
     if value is None:
         return ""
-    return C.VALUE_LABELS.get(column, {}).get(value, str(value))
+    return VALUE_LABELS.get(column, {}).get(value, str(value))
 
 
 def key_text(change: dict) -> str:

@@ -46,11 +46,6 @@ REGION_VALUES = {"lg_code": local_government_code(REGION_CODE5), "lg_name": REGI
 #: Booleans are written as 1/0 (documented in each boolean field's trueValues/falseValues).
 TRUE, FALSE = "1", "0"
 
-#: Contract code values written as the words printed in the plan.
-VALUE_LABELS: dict[str, dict[str, str]] = {
-    "role": {"lead": "取組所属", "related": "関係所属"},
-    "track": {"plan_actual": "計画/実績", "evaluation": "評価"},
-}
 
 #: Contract columns left out of the CSVs: page-layout coordinates are extraction provenance,
 #: not a fact about the plan; the PDF's hash is a fact about the source, so only ``documents``

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline.contract import TABLES
+from pipeline.contract import TABLES, VALUE_LABELS
 from pipeline.formulas import NOTE as FORMULA_NOTE
 from pipeline.publication import Publication
 from pipeline.publish import columns as C
@@ -179,8 +179,8 @@ def _field(table: str, col: str, required: bool) -> dict:
     constraints: dict = {"required": True} if required or col in C.REGION_VALUES else {}
     if col == "lg_code":
         constraints["pattern"] = "[0-9]{6}"
-    if col in C.VALUE_LABELS:
-        constraints["enum"] = list(C.VALUE_LABELS[col].values())
+    if col in VALUE_LABELS:
+        constraints["enum"] = list(VALUE_LABELS[col].values())
     if constraints:
         field["constraints"] = constraints
     return field

@@ -25,7 +25,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.contract import TABLES
+from pipeline.contract import TABLES, VALUE_LABELS
 from pipeline.departments import bureau_and_source, load_organisation
 from pipeline.errors import ExportError, UsageError
 from pipeline.formulas import neutralise
@@ -173,7 +173,7 @@ def _cell(where: str, col: str, value, encoding: str) -> str:
         if math.isinf(value):
             raise ExportError(f"{where}: infinite number")
         return str(int(value)) if value.is_integer() else format(Decimal(repr(value)), "f")
-    text = C.VALUE_LABELS.get(col, {}).get(value, value)
+    text = VALUE_LABELS.get(col, {}).get(value, value)
     _check_text(where, text)
     _check_encodable(where, text, encoding)
     return neutralise(text)

@@ -13,6 +13,8 @@ import math
 import string
 from collections import Counter
 
+from pipeline.contract import VALUE_LABELS
+
 MAX_SHOWN = 10
 
 #: The few words around offending values, per language (None: English).
@@ -101,6 +103,8 @@ def _rows(result: dict, config, key: list[str], language: str | None = None) -> 
     shown = Counter()
     for row in result["unexpected_index_list"]:
         row = {k: plain(v) for k, v in row.items()}
+        if language == "ja":  # code values in the plan's words (plan_actual → 計画/実績)
+            row = {k: VALUE_LABELS.get(k, {}).get(v, v) for k, v in row.items()}
         if show:
             shown[show.format_map(_Shown(row, absent="null"))] += 1
         else:
