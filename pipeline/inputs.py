@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 def check_files(pdfs: list[Path], limits: Limits) -> None:
     """File names the exports can carry as they are, and no file given twice."""
-    seen: dict[str, Path] = {}
+    by_size: dict[int, list[Path]] = {}
     for pdf in pdfs:
         clean = nfkc(pdf.name).strip()
         if clean != pdf.name:
@@ -32,11 +32,17 @@ def check_files(pdfs: list[Path], limits: Limits) -> None:
                              str(pdf))
         if not pdf.is_file() or pdf.stat().st_size > limits.max_file_bytes:
             continue  # opening it gives the reason
-        digest = _sha256(pdf)
-        if digest in seen:
-            raise UsageError(f"the same PDF as {seen[digest]} (identical bytes): keep one of them",
-                             str(pdf))
-        seen[digest] = pdf
+        by_size.setdefault(pdf.stat().st_size, []).append(pdf)
+    for same_size in by_size.values():  # identical bytes have the same size: hash only those
+        if len(same_size) < 2:
+            continue
+        seen: dict[str, Path] = {}
+        for pdf in same_size:
+            digest = file_sha256(pdf)
+            if digest in seen:
+                raise UsageError(f"the same PDF as {seen[digest]} (identical bytes): keep one of them",
+                                 str(pdf))
+            seen[digest] = pdf
 
 
 def check_editions(extractions: list[Extraction]) -> None:
@@ -51,7 +57,8 @@ def check_editions(extractions: list[Extraction]) -> None:
         seen[edition] = ex.source.path
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, read in blocks."""
     digest = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):

@@ -15,7 +15,6 @@ report without page images and says so in one line.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -26,6 +25,7 @@ from multiprocessing import get_context
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from pipeline.inputs import file_sha256
 from pipeline.interrupt import die_with_parent
 from pipeline.limits import DEFAULT_LIMITS, Limits, apply_memory_limit
 
@@ -54,7 +54,7 @@ def find_source(sources: Path | None, source_file: str | None, sha256: str | Non
     path = Path(sources) if Path(sources).is_file() else Path(sources) / source_file
     if not path.is_file():
         return None
-    if sha256 and hashlib.sha256(path.read_bytes()).hexdigest() != sha256:
+    if sha256 and file_sha256(path) != sha256:
         return None
     return path
 
