@@ -16,6 +16,7 @@ from pathlib import Path
 #: from the UCD by scripts/build_lookalikes.py (its header names the Unicode version).
 _EQUIVALENT_IDEOGRAPHS = Path(__file__).with_name("data") / "equivalent_unified_ideograph.tsv"
 
+
 #: Punctuation look-alikes that NFKC leaves alone, and the character a Japanese reader sees.
 #: Browsers and some fonts put these in the text layer for the katakana middle dot 「・」.
 PUNCTUATION_LOOKALIKES = {
@@ -26,6 +27,7 @@ PUNCTUATION_LOOKALIKES = {
     "\u2e31": "・",  # WORD SEPARATOR MIDDLE DOT
 }
 
+
 def _lookalike_table() -> dict[int, str]:
     table = {}
     for line in _EQUIVALENT_IDEOGRAPHS.read_text(encoding="utf-8").splitlines():
@@ -34,24 +36,30 @@ def _lookalike_table() -> dict[int, str]:
             table[int(code, 16)] = chr(int(ideograph, 16))
     return table | {ord(k): v for k, v in PUNCTUATION_LOOKALIKES.items()}
 
+
 #: code point → what a reader sees, for every look-alike this module folds
 LOOKALIKES: dict[int, str] = _lookalike_table()
+
 
 #: Japanese era → Western year of its 元年 (first year).
 ERAS = {"令和": 2019, "平成": 1989, "昭和": 1926, "R": 2019, "H": 1989}
 
+
 _FY = re.compile(r"^(?:FY)?(?:(?P<era>令和|平成|昭和|R|H)(?P<eno>元|\d{1,2})|(?P<west>(?:19|20)\d{2}))(?:年度?)?$")
 _NUMBER = re.compile(r"^(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*(?P<unit>.*)$")
+
 
 #: C0/C1 control characters but the typed line break: a glyph mapped to one (a tab, a CR,
 #: U+0000 for a font's missing glyph) is layout or nothing, never content of a table.
 _CONTROLS = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
 
 def nfkc(text: str) -> str:
     """Look-alikes folded (⺠ U+2EA0 → 民, ‧ U+2027 → ・), then Unicode NFKC: full-width ASCII
     → ASCII, Kangxi radicals (U+2F8F ⾏) → 行, ㈱ → (株); control characters (but ``\\n``)
     become a space, which layout trimming then treats as such."""
     return _CONTROLS.sub(" ", unicodedata.normalize("NFKC", text.translate(LOOKALIKES)))
+
 
 def suspects(text: str) -> Counter[str]:
     """Code points in raw PDF text whose reading is a repair or a guess, by kind.
@@ -66,6 +74,7 @@ def suspects(text: str) -> Counter[str]:
         elif unicodedata.category(ch) == "Co":
             kinds["private_use"] += 1
     return kinds
+
 
 def label_key(text: str) -> str:
     """A label, header or heading word as the readers compare it: NFKC with every layout
@@ -84,7 +93,9 @@ def clean(text: str) -> str:
     """NFKC with layout whitespace trimmed (inner single spaces kept)."""
     return re.sub(r"[ \t\u3000]+", " ", nfkc(text)).strip()
 
+
 _YEAR_MONTH = re.compile(r"(?:(?P<era>令和|平成)(?P<eno>元|\d{1,2})|(?P<west>\d{4}))年\s*(?P<month>\d{1,2})月")
+
 
 def year_month(text: str) -> tuple[int, int] | None:
     """The first ``2025年3月`` / ``令和7年3月`` in ``text`` as (2025, 3)."""
@@ -95,6 +106,7 @@ def year_month(text: str) -> tuple[int, int] | None:
         return int(m["west"]), int(m["month"])
     era_no = 1 if m["eno"] == "元" else int(m["eno"])
     return ERAS[m["era"]] + era_no - 1, int(m["month"])
+
 
 def fiscal_year(text: str) -> int | None:
     """``2024年度`` / ``令和6年度`` / ``２０２４年度`` / ``R6`` / ``FY2024`` / ``2024`` → 2024.
@@ -109,11 +121,13 @@ def fiscal_year(text: str) -> int | None:
     era_no = 1 if m["eno"] == "元" else int(m["eno"])
     return ERAS[m["era"]] + era_no - 1
 
+
 @dataclass(frozen=True)
 class Quantity:
     value: float | None
     unit: str | None
     text: str
+
 
 def quantity(text: str, none_marks: tuple[str, ...], units: tuple[str, ...]) -> Quantity | None:
     """``1,234件`` → 1234.0 件; ``▲1.5%`` → -1.5 %; a none mark (``―``) → value None;
@@ -132,6 +146,7 @@ def quantity(text: str, none_marks: tuple[str, ...], units: tuple[str, ...]) -> 
     if unit is not None and unit not in {nfkc(u) for u in units}:
         return None
     return Quantity(float(m["num"].replace(",", "")), unit, t)
+
 
 def leading_number(text: str) -> tuple[int, str] | None:
     """``12 官民協調投資の推進`` → (12, ``官民協調投資の推進``); None without a leading number."""
