@@ -10,7 +10,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import jinja2
 import pandas as pd
 
 from pipeline.compare import labels
@@ -21,6 +20,7 @@ from pipeline.publish.datapackage import LICENSE
 from pipeline.limits import DEFAULT_LIMITS, Limits
 from pipeline.report.evidence import find_source, page_images
 from pipeline.report.model import changed_numbers, plan_view
+from pipeline.templating import environment
 from pipeline.vocabulary import DEFAULT
 
 JST = timezone(timedelta(hours=9), "JST")
@@ -70,7 +70,7 @@ def build_report(staged_dir: Path, out_dir: Path, validation: dict | None = None
                   for p, b in zip(tables[name]["page"], tables[name]["bbox"]) if pd.notna(p) and b}
         pages = page_images(pdf, doc["source_sha256"], wanted, out_dir,
                             previous=final_dir if final_dir.is_dir() else None, limits=limits)
-    html = _environment().get_template("index.html.j2").render(
+    html = environment("pipeline.report").get_template("index.html.j2").render(
         plan=plan,
         validation=validation,
         suites=_suites(validation),
@@ -88,16 +88,6 @@ def build_report(staged_dir: Path, out_dir: Path, validation: dict | None = None
     path = out_dir / "index.html"
     path.write_text(html, encoding="utf-8")
     return path
-
-
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("pipeline.report", "templates"),
-        autoescape=True,  # every text from the PDF is escaped
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
 
 
 def _suites(validation: dict | None) -> list[SuiteSummary]:

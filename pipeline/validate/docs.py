@@ -13,7 +13,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-import jinja2
+from pipeline.templating import environment
 
 PAGE = "validation.html"
 #: Observed values longer than this are folded into a <details>.
@@ -29,7 +29,7 @@ def render_validation_page(result: dict) -> str:
               for name in dict.fromkeys(r.get("suite_ja") or r.get("suite", "") for r in results)]
     # failure lines that no expectation stands for (a staged table that could not be read)
     extra = result.get("failures", [])[:max(0, len(result.get("failures", [])) - sum(failed.values()))]
-    return _environment().get_template("validation.html.j2").render(
+    return environment("pipeline.validate").get_template("validation.html.j2").render(
         ok=bool(result.get("ok")), failures=result.get("failures", []), extra=extra, suites=suites,
         passed=passed, failed=failed, total=len(results), observed=observed_text, short=SHORT)
 
@@ -47,9 +47,3 @@ def observed_text(value) -> str:
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
-
-
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.PackageLoader("pipeline.validate", "templates"),
-                              autoescape=True, undefined=jinja2.StrictUndefined,
-                              trim_blocks=True, lstrip_blocks=True)
