@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -141,21 +143,32 @@ def report_stage(staged: Path, out: Path, validation: Path | None, diff: Path | 
                  limits: Limits = DEFAULT_LIMITS) -> Path:
     """The report; ``diff`` and ``exports`` are read where this run wrote them (``pending``)
     and linked where they are published."""
-    from pipeline.report.build import build_report
+    with report_stage_writer(staged, out, sources, limits=limits) as write:
+        return write(validation, diff, exports)
+
+
+@contextmanager
+def report_stage_writer(staged: Path, out: Path, sources: Path | None = None, *,
+                        limits: Limits = DEFAULT_LIMITS) -> Iterator[Callable[..., Path]]:
+    """``report_stage`` begun: its page images render in another process while the caller
+    writes the diff and the exports; ``write(validation, diff, exports)`` finishes it."""
+    from pipeline.report.build import report_writer
     from pipeline.staging import atomic_dir, pending
 
-    result = json.loads(validation.read_text(encoding="utf-8")) if validation and validation.exists() else None
-    diff_now = pending(diff) if diff else None
-    links = [(pending(folder), folder) for folder in (exports, diff) if folder is not None]
-    with atomic_dir(out) as tmp:
-        build_report(staged, tmp, result,
-                     diff_now if diff_now and (diff_now / "changes.parquet").exists() else None,
-                     sources=sources, links=links, final_dir=out, limits=limits)
-        if result is not None:  # every expectation in detail, linked from index.html
-            from pipeline.validate.docs import write_validation_page
+    with atomic_dir(out) as tmp, report_writer(staged, tmp, sources=sources, final_dir=out,
+                                               limits=limits) as write_report:
+        def write(validation: Path | None, diff: Path | None, exports: Path | None) -> Path:
+            result = json.loads(validation.read_text(encoding="utf-8")) if validation and validation.exists() else None
+            diff_now = pending(diff) if diff else None
+            links = [(pending(folder), folder) for folder in (exports, diff) if folder is not None]
+            write_report(result, diff_now if diff_now and (diff_now / "changes.parquet").exists() else None,
+                         links)
+            if result is not None:  # every expectation in detail, linked from index.html
+                from pipeline.validate.docs import write_validation_page
 
-            write_validation_page(result, tmp)
-    return out / "index.html"
+                write_validation_page(result, tmp)
+            return out / "index.html"
+        yield write
 
 
 def publish_stage(staged: Path, validation: Path | None, *, settings: Settings,
@@ -165,8 +178,9 @@ def publish_stage(staged: Path, validation: Path | None, *, settings: Settings,
     """What goes out once the tables validated: the open-data export, the diff of the two
     newest editions and the report showing both. One process for the three (``make run``'s
     ``publish`` stage): one interpreter start and one set of imports (pyarrow, pandas) instead
-    of three. The numbers for ``dvc metrics`` and the indicator series for ``dvc plots`` come
-    last, from what was written; all of it is published together, or none of it.
+    of three; the report's page images render in a child process meanwhile. The numbers for
+    ``dvc metrics`` and the indicator series for ``dvc plots`` come last, from what was
+    written; all of it is published together, or none of it.
     ``sources``: the PDFs, for the report's evidence images."""
     from pipeline.metrics import METRICS_FILE, metrics_stage
     from pipeline.publish import export_dir
@@ -174,9 +188,10 @@ def publish_stage(staged: Path, validation: Path | None, *, settings: Settings,
 
     with all_or_nothing(exports, diff, reports, plots) as pub:  # published together
         pub.reserve(metrics, METRICS_FILE)
-        files = export_dir(staged, exports, publication=settings.publication)
-        lines = [f"wrote {len(files)} files to {exports}", editions_diff_stage(staged, diff),
-                 f"wrote {report_stage(staged, reports, validation, diff, sources, exports, limits=settings.limits)}"]
+        with report_stage_writer(staged, reports, sources, limits=settings.limits) as write_report:
+            files = export_dir(staged, exports, publication=settings.publication)
+            lines = [f"wrote {len(files)} files to {exports}", editions_diff_stage(staged, diff),
+                     f"wrote {write_report(validation, diff, exports)}"]
         metrics_stage(staged, validation, pub.pending(diff), metrics, plots)
     return lines + [f"wrote {metrics} and {plots}/"]
 

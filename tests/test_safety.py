@@ -277,7 +277,7 @@ def test_a_write_error_while_the_report_is_built_is_exit_21(project, capsys, mon
     def full(pdf, sha256, pages, out_dir, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", str(out_dir / "evidence"))
 
-    monkeypatch.setattr(build, "page_images", full)
+    monkeypatch.setattr(build, "rendering", full)
     monkeypatch.setattr(build, "find_source", lambda *args: project / "raw" / "any.pdf")
     assert main([*NO_PARAMS, "report", "staged", "--out", "reports"]) == errors.OutputError.exit_code
     assert one_line(capsys) == f"plan-extract: {project / 'reports'}: cannot write: No space left on device"

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -14,11 +16,11 @@ import pandas as pd
 
 from pipeline.compare import labels
 from pipeline.compare.output import summary_line
-from pipeline.compare.staged import load_staged, newest_source
+from pipeline.compare.staged import load_staged, newest_source, records
 from pipeline.errors import UsageError
 from pipeline.publish.datapackage import LICENSE
 from pipeline.limits import DEFAULT_LIMITS, Limits
-from pipeline.report.evidence import find_source, page_images
+from pipeline.report.evidence import find_source, rendering
 from pipeline.report.model import changed_numbers, plan_view
 from pipeline.templating import environment
 from pipeline.vocabulary import DEFAULT
@@ -54,40 +56,57 @@ def build_report(staged_dir: Path, out_dir: Path, validation: dict | None = None
     images); by default ``out_dir`` itself. ``limits`` bound the rendering of the page images.
     Write into a folder from ``staging.atomic_dir``: it turns a write error into exit 21.
     """
+    with report_writer(staged_dir, out_dir, source_sha256, sources, final_dir, limits) as write:
+        return write(validation, diff_dir, links)
+
+
+@contextmanager
+def report_writer(staged_dir: Path, out_dir: Path, source_sha256: str | None = None,
+                  sources: Path | None = None, final_dir: Path | None = None,
+                  limits: Limits = DEFAULT_LIMITS) -> Iterator[Callable[..., Path]]:
+    """``build_report`` in two steps, so that the page images render (in a process of their
+    own) while the caller makes what the report shows and links to: the edition is read and
+    the rendering begun at once; the function yielded, ``write(validation, diff_dir, links)``,
+    writes the page when they are ready."""
     out_dir = Path(out_dir)
     final_dir = Path(final_dir or out_dir)
     tables = load_staged(Path(staged_dir), source_sha256 or newest_source(staged_dir))
-    changes = _changes(Path(diff_dir)) if diff_dir is not None else None
-    changed = changed_numbers([c for _, g in changes.tables for c in g] if changes else [], tables)
-    plan = plan_view(tables, changed)
-    doc = plan.document
+    docs = records(tables, "documents")
+    doc = docs[0] if docs else {}
     pdf = find_source(sources, doc.get("source_file"), doc.get("source_sha256"))
     out_dir.mkdir(parents=True, exist_ok=True)
-    pages = {}
-    if pdf is not None:
+    if pdf is None:
+        images = nullcontext(lambda: {})
+    else:
         wanted = {int(p) for name in ("goals", "policies", "items", "item_departments", "projects",
                                       "schedule", "indicators", "baselines", "actuals")
                   for p, b in zip(tables[name]["page"], tables[name]["bbox"]) if pd.notna(p) and b}
-        pages = page_images(pdf, doc["source_sha256"], wanted, out_dir,
-                            previous=final_dir if final_dir.is_dir() else None, limits=limits)
-    html = environment("pipeline.report").get_template("index.html.j2").render(
-        plan=plan,
-        validation=validation,
-        suites=_suites(validation),
-        changes=changes,
-        labels=labels,
-        tracks={"plan_actual": DEFAULT.plan_actual[0], "evaluation": DEFAULT.evaluation[0]},
-        star=DEFAULT.data_utilization_mark,
-        generated=datetime.now(JST).strftime("%Y年%m月%d日 %H:%M (JST)"),
-        license=LICENSE,
-        pdf=pdf,
-        sources=sources,
-        pages={str(p): asdict(i) for p, i in pages.items()},
-        downloads=_downloads(final_dir, links),
-    )
-    path = out_dir / "index.html"
-    path.write_text(html, encoding="utf-8")
-    return path
+        images = rendering(pdf, doc["source_sha256"], wanted, out_dir,
+                           previous=final_dir if final_dir.is_dir() else None, limits=limits)
+    with images as pages:
+        def write(validation: dict | None = None, diff_dir: Path | None = None,
+                  links: list[tuple[Path, Path]] = ()) -> Path:
+            changes = _changes(Path(diff_dir)) if diff_dir is not None else None
+            changed = changed_numbers([c for _, g in changes.tables for c in g] if changes else [], tables)
+            html = environment("pipeline.report").get_template("index.html.j2").render(
+                plan=plan_view(tables, changed),
+                validation=validation,
+                suites=_suites(validation),
+                changes=changes,
+                labels=labels,
+                tracks={"plan_actual": DEFAULT.plan_actual[0], "evaluation": DEFAULT.evaluation[0]},
+                star=DEFAULT.data_utilization_mark,
+                generated=datetime.now(JST).strftime("%Y年%m月%d日 %H:%M (JST)"),
+                license=LICENSE,
+                pdf=pdf,
+                sources=sources,
+                pages={str(p): asdict(i) for p, i in pages().items()},
+                downloads=_downloads(final_dir, links),
+            )
+            path = out_dir / "index.html"
+            path.write_text(html, encoding="utf-8")
+            return path
+        yield write
 
 
 def _suites(validation: dict | None) -> list[SuiteSummary]:

@@ -19,7 +19,10 @@ import json
 import os
 import shutil
 import sys
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
@@ -63,15 +66,28 @@ def page_images(pdf: Path, sha256: str, pages: set[int], out_dir: Path,
                 previous: Path | None = None, limits: Limits = DEFAULT_LIMITS) -> dict[int, PageImage]:
     """Render ``pages`` (1-based) of ``pdf`` into ``out_dir/evidence/<hash>/`` (or reuse them
     from the ``previous`` report folder); return each page's image."""
+    with rendering(pdf, sha256, pages, out_dir, previous, limits) as images:
+        return images()
+
+
+@contextmanager
+def rendering(pdf: Path, sha256: str, pages: set[int], out_dir: Path, previous: Path | None = None,
+              limits: Limits = DEFAULT_LIMITS) -> Iterator[Callable[[], dict[int, PageImage]]]:
+    """``page_images`` begun at once and left to render while the block does other work: call
+    the function it yields for the images. The renderer is a child process (below), so the
+    pages render on another core; it is ended when the block ends, whatever happened."""
     folder = f"evidence/{sha256[:16]}-{int(SCALE * 72)}dpi"
     target = out_dir / folder
     target.mkdir(parents=True, exist_ok=True)
     known = _reuse(previous / folder if previous else None, target, pages)
     missing = sorted(p for p in pages if p not in known)
-    if missing:
-        known |= _render_bounded(pdf, missing, target, limits)
-    (target / "pages.json").write_text(json.dumps({p: asdict(i) for p, i in known.items()}), encoding="utf-8")
-    return {p: PageImage(f"{folder}/{i.src}", i.w, i.h) for p, i in known.items() if p in pages}
+    with _rendered(pdf, missing, target, limits) if missing else nullcontext(lambda: {}) as rendered:
+        def images() -> dict[int, PageImage]:
+            found = known | rendered()
+            (target / "pages.json").write_text(json.dumps({p: asdict(i) for p, i in found.items()}),
+                                               encoding="utf-8")
+            return {p: PageImage(f"{folder}/{i.src}", i.w, i.h) for p, i in found.items() if p in pages}
+        yield images
 
 
 def _reuse(source: Path | None, target: Path, pages: set[int]) -> dict[int, PageImage]:
@@ -87,30 +103,38 @@ def _reuse(source: Path | None, target: Path, pages: set[int]) -> dict[int, Page
     return found
 
 
-def _render_bounded(pdf: Path, pages: list[int], target: Path, limits: Limits) -> dict[int, PageImage]:
+@contextmanager
+def _rendered(pdf: Path, pages: list[int], target: Path,
+              limits: Limits) -> Iterator[Callable[[], dict[int, PageImage]]]:
     """``_render`` in a forked child capped at half of ``memory_mb`` (the other half is this
-    process's) and ``page_seconds`` a page (at most ``document_seconds``)."""
+    process's) and ``page_seconds`` a page (at most ``document_seconds`` from its start)."""
     context = get_context("fork")
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_render_child, args=(os.getpid(), pdf, pages, target, limits, send),
                             daemon=True)
+    deadline = time.monotonic() + min(limits.document_seconds, limits.page_seconds * len(pages))
     child.start()
     send.close()
-    rendered = None
+
+    def result() -> dict[int, PageImage]:
+        rendered = None
+        try:
+            if receive.poll(max(0.0, deadline - time.monotonic())):
+                rendered = receive.recv()
+        except EOFError:  # the child died (out of memory in PDFium, a crash)
+            pass
+        if rendered is None:
+            print(f"plan-extract: {pdf}: page images not rendered (limits.memory_mb / page_seconds): "
+                  "the report has no evidence crops", file=sys.stderr)
+            return {}
+        return {page: PageImage(**image) for page, image in rendered.items()}
+
     try:
-        if receive.poll(min(limits.document_seconds, limits.page_seconds * len(pages))):
-            rendered = receive.recv()
-    except EOFError:  # the child died (out of memory in PDFium, a crash)
-        pass
+        yield result
     finally:
         child.kill()
         child.join()
         receive.close()
-    if rendered is None:
-        print(f"plan-extract: {pdf}: page images not rendered (limits.memory_mb / page_seconds): "
-              "the report has no evidence crops", file=sys.stderr)
-        return {}
-    return {page: PageImage(**image) for page, image in rendered.items()}
 
 
 def _render_child(parent: int, pdf: Path, pages: list[int], target: Path, limits: Limits,
