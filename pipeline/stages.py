@@ -121,8 +121,7 @@ def _summary(ex: Extraction) -> str:
 
 def editions_diff_stage(staged: Path, out: Path) -> str:
     """Diff of the two newest editions in ``staged`` (with one, an empty diff that says so)."""
-    from pipeline.compare.diff import diff_tables
-    from pipeline.compare.output import diff_dirs, write_changes
+    from pipeline.compare.output import write_changes, write_diff
     from pipeline.compare.staged import editions
     from pipeline.staging import atomic_dir
 
@@ -130,11 +129,11 @@ def editions_diff_stage(staged: Path, out: Path) -> str:
     if len(docs) < 2:
         with atomic_dir(out) as tmp:
             only = docs[0]["edition"] if docs else "-"
-            write_changes(diff_tables({}, {}), tmp, None, only)
+            write_changes([], tmp, None, only)
         return f"one edition in {staged}: no earlier edition to compare with; empty diff written to {out}"
     old, new = docs[-2], docs[-1]
     with atomic_dir(out) as tmp:
-        changes = diff_dirs(staged, staged, tmp, old["source_sha256"], new["source_sha256"])
+        changes = write_diff(staged, staged, tmp, old["source_sha256"], new["source_sha256"])
     return f"{len(changes)} changes {old['edition']} → {new['edition']} written to {out}"
 
 

@@ -342,22 +342,29 @@ def write_tables(rows: dict[str, list[dict]], directory: Path) -> list[Path]:
 
 
 def to_arrow(name: str, rows: list[dict]):
-    """One table's rows typed by the contract (``pipeline.contract``), as a ``pyarrow.Table``.
+    """One table's rows typed by the contract (``pipeline.contract``), as a ``pyarrow.Table``;
+    a value of the wrong type is an ``ExportError``, not a cast."""
+    import pyarrow as pa
+
+    try:
+        return rows_to_arrow(rows, TABLES[name].schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as e:
+        raise ExportError(f"table {name} does not fit its contract types: {e}") from e
+
+
+def rows_to_arrow(rows: list[dict], schema):
+    """Rows (dicts of plain values) as a ``pyarrow.Table`` of ``schema``.
 
     The rows go through Arrow's JSON reader, which builds the typed columns in C++:
     converting Python objects with ``pa.array`` would import pandas (a third of a second
-    of every run) for nothing. A value of the wrong type is an error, not a cast.
+    of every run) for nothing.
     """
     import pyarrow as pa
     import pyarrow.json as pa_json
 
-    schema = TABLES[name].schema
     if not rows:
         return pa.Table.from_batches([], schema=schema)
     lines = "".join(json.dumps(r, ensure_ascii=False, allow_nan=False) + "\n" for r in rows)
     options = pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="error")
-    try:
-        return pa_json.read_json(io.BytesIO(lines.encode("utf-8")), parse_options=options,
-                                 read_options=pa_json.ReadOptions(use_threads=False))
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as e:
-        raise ExportError(f"table {name} does not fit its contract types: {e}") from e
+    return pa_json.read_json(io.BytesIO(lines.encode("utf-8")), parse_options=options,
+                             read_options=pa_json.ReadOptions(use_threads=False))

@@ -48,6 +48,20 @@ def test_validate_passes_on_the_excerpt(staged):
     assert main([*NO_PARAMS, "validate", str(staged)]) == 0
 
 
+def test_publish_does_not_import_pandas(staged, tmp_path):
+    """The publish stage reads and writes its tables through pyarrow: importing pandas would
+    cost a fifth of a second of every ``make run`` (and is the validate stage's business)."""
+    args = [*NO_PARAMS, "publish", str(staged), "--exports", str(tmp_path / "exports"),
+            "--diff", str(tmp_path / "diff"), "--reports", str(tmp_path / "reports"),
+            "--metrics", str(tmp_path / "pipeline.json"), "--plots", str(tmp_path / "indicators"),
+            "--sources", str(EXCERPT)]
+    code = (f"import sys; from pipeline.cli import main; assert main({args!r}) == 0; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pandas')[:3])")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.splitlines()[-1] == "[]"
+    assert (tmp_path / "reports" / "index.html").is_file()
+
+
 def test_publish_writes_what_export_editions_diff_and_report_write(staged, tmp_path):
     """``make run``'s publish stage is the three commands in one process, outputs unchanged."""
     report = tmp_path / "validation.json"

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from pipeline.compare import diff_dirs, diff_tables
 from pipeline.compare.apply import apply_changes
-from pipeline.compare.diff import KEY_COLUMNS
+from pipeline.compare.diff import CHANGES_SCHEMA, KEY_COLUMNS, change_rows, changes_frame
+from pipeline.compare.output import changes_arrow
 from frictionless import validate
 
 from pipeline.contract import TABLES
@@ -279,6 +282,22 @@ def test_diff_dirs_writes_parquet_csv_datapackage_and_markdown(old, new, tmp_pat
     assert "| 追加 | 指標25-1 2025年度 | 値 |  | 11.8 | 時間 |" in md
     summary = json.loads((tmp_path / "diff" / "summary.json").read_text(encoding="utf-8"))
     assert summary["rows"] == {"renamed": 0, "changed": 2, "respelled": 0, "removed": 0, "added": 1}
+
+
+@pytest.mark.parametrize("changed", [False, True])
+def test_changes_parquet_is_what_pandas_writes(old, new, tmp_path, changed):
+    """changes.parquet is written without pandas, byte for byte as ``pa.Table.from_pandas``
+    writes the same changes (with its metadata, so pandas reads Int64 and string columns)."""
+    if changed:
+        set_cell(new["items"], dict(item_no=9), "data_utilization_plan", True)
+        append(new, "actuals", indicator_id="25-1", fiscal_year=2025, value=11.8, text="11.8時間", page=4)
+    changes = change_rows(old, new)
+    assert bool(changes) == changed
+    ours, theirs = tmp_path / "ours.parquet", tmp_path / "theirs.parquet"
+    pq.write_table(changes_arrow(changes), ours)
+    frame = pa.Table.from_pandas(changes_frame(changes), schema=CHANGES_SCHEMA, preserve_index=False)
+    pq.write_table(frame, theirs)
+    assert ours.read_bytes() == theirs.read_bytes()
 
 
 def test_diff_dirs_picks_an_edition_by_source_when_a_dir_holds_several(old, new, tmp_path):

@@ -22,14 +22,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pyarrow as pa
 
 from pipeline.compare.match import match_rows
 from pipeline.compare.normalize import same_text
-from pipeline.compare.staged import records
+from pipeline.compare.staged import Tables, records
 from pipeline.contract import TABLES
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Every key column of a contract table, in the tables' key order (documents aside: its key
 #: is the file hash).
@@ -37,8 +40,8 @@ KEY_COLUMNS = ["goal_no", "policy_no", "item_no", "project_seq", "track", "bar_s
                "department", "indicator_id", "fiscal_year"]
 CHANGE_COLUMNS = ["change", "table", *KEY_COLUMNS, "field", "old", "new", "unit"]
 CHANGE_KINDS = ["renamed", "changed", "respelled", "removed", "added"]
-_INT_KEYS = {"goal_no", "policy_no", "item_no", "project_seq", "bar_seq", "fiscal_year"}
-CHANGES_SCHEMA = pa.schema([(c, pa.int64() if c in _INT_KEYS else pa.string()) for c in CHANGE_COLUMNS])
+INT_KEYS = {"goal_no", "policy_no", "item_no", "project_seq", "bar_seq", "fiscal_year"}
+CHANGES_SCHEMA = pa.schema([(c, pa.int64() if c in INT_KEYS else pa.string()) for c in CHANGE_COLUMNS])
 
 #: Where a row came from, not what the plan says: never a change. ``source_file`` and
 #: ``page_count`` describe the PDF file of an edition, not its content.
@@ -113,8 +116,21 @@ class KeyMap:
     added: set[tuple] = field(default_factory=set)
 
 
-def diff_tables(old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def diff_tables(old: Tables, new: Tables) -> pd.DataFrame:
     """The ``changes`` table (columns ``CHANGE_COLUMNS``) from ``old`` to ``new`` edition."""
+    return changes_frame(change_rows(old, new))
+
+
+def changes_frame(changes: list[dict]) -> pd.DataFrame:
+    """Change rows as a DataFrame with nullable integer and string columns."""
+    import pandas as pd  # only where a DataFrame is asked for: publishing writes the rows
+
+    df = pd.DataFrame(changes, columns=CHANGE_COLUMNS)
+    return df.astype({c: "Int64" if c in INT_KEYS else "string" for c in CHANGE_COLUMNS})
+
+
+def change_rows(old: Tables, new: Tables) -> list[dict]:
+    """The changes from ``old`` to ``new`` edition as rows (keys ``CHANGE_COLUMNS``)."""
     maps: dict[str, KeyMap] = {}
     units = _Units(old, new)
     changes: list[dict] = []
@@ -125,8 +141,7 @@ def diff_tables(old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame]) -> p
         for change in sorted(table_changes, key=lambda c: CHANGE_KINDS.index(c["change"])):
             change["unit"] = units.of(name, change)
             changes.append(change)
-    df = pd.DataFrame(changes, columns=CHANGE_COLUMNS)
-    return df.astype({c: "Int64" if c in _INT_KEYS else "string" for c in CHANGE_COLUMNS})
+    return changes
 
 
 def _diff_table(name: str, old: list[dict], new: list[dict]) -> tuple[list[dict], KeyMap]:
@@ -189,7 +204,7 @@ def _translate(rows: list[dict], name: str, maps: dict[str, KeyMap], side: str) 
 class _Units:
     """The unit of a changed value: an indicator's unit for its baseline and actuals."""
 
-    def __init__(self, old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame]):
+    def __init__(self, old: Tables, new: Tables):
         self.old = {r["indicator_id"]: r["unit"] for r in records(old, "indicators")}
         self.new = {r["indicator_id"]: r["unit"] for r in records(new, "indicators")}
 
@@ -202,7 +217,7 @@ class _Units:
         return None
 
 
-def _records(tables: dict[str, pd.DataFrame], name: str) -> list[dict]:
+def _records(tables: Tables, name: str) -> list[dict]:
     """Rows as dicts of plain Python values, sorted by key."""
     return sorted(records(tables, name), key=lambda r: tuple(_natural(r[c]) for c in TABLES[name].key))
 

@@ -9,21 +9,28 @@ import csv
 import html
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.compare import labels
-from pipeline.compare.diff import CHANGE_KINDS, CHANGES_SCHEMA, KEY_COLUMNS, diff_tables
-from pipeline.compare.staged import load_staged
+from pipeline.compare.diff import (CHANGE_COLUMNS, CHANGE_KINDS, CHANGES_SCHEMA, INT_KEYS, KEY_COLUMNS,
+                                   change_rows, changes_frame)
+from pipeline.compare.staged import Tables, load_staged
 from pipeline.contract import TABLES
 from pipeline import formulas
 from pipeline.formulas import neutralise
 from pipeline.publish import columns as C
 from pipeline.publish.datapackage import DIALECT, LICENSE, PACKAGE_NAME, PACKAGE_TITLE
+from pipeline.staging import rows_to_arrow
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FILES = ("changes.parquet", "changes.csv", "changes.md", "datapackage.json", "summary.json")
 
@@ -59,9 +66,16 @@ CSV_COLUMNS = [
 
 def diff_dirs(old_dir: Path, new_dir: Path, out_dir: Path,
               old_source: str | None = None, new_source: str | None = None) -> pd.DataFrame:
-    """Compare two staged editions and write the files ``FILES`` into ``out_dir``."""
+    """Compare two staged editions and write the files ``FILES`` into ``out_dir``; the
+    changes as a DataFrame (``write_diff`` gives them as rows)."""
+    return changes_frame(write_diff(old_dir, new_dir, out_dir, old_source, new_source))
+
+
+def write_diff(old_dir: Path, new_dir: Path, out_dir: Path,
+               old_source: str | None = None, new_source: str | None = None) -> list[dict]:
+    """``diff_dirs`` without pandas: the change rows (keys ``CHANGE_COLUMNS``)."""
     old, new = load_staged(old_dir, old_source), load_staged(new_dir, new_source)
-    changes = diff_tables(old, new)
+    changes = change_rows(old, new)
     old_label, new_label = _edition(old), _edition(new)
     if old_label == new_label:  # two prints of one edition: tell them apart by file hash
         old_label, new_label = _edition(old, with_hash=True), _edition(new, with_hash=True)
@@ -69,12 +83,11 @@ def diff_dirs(old_dir: Path, new_dir: Path, out_dir: Path,
     return changes
 
 
-def write_changes(changes: pd.DataFrame, out_dir: Path, old_edition: str | None, new_edition: str) -> None:
+def write_changes(changes: list[dict], out_dir: Path, old_edition: str | None, new_edition: str) -> None:
     """``old_edition`` None: there is no earlier edition to compare with (the files say so).
     Write into a folder from ``staging.atomic_dir``: it turns a write error into exit 21."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pandas(changes, schema=CHANGES_SCHEMA, preserve_index=False)
-    pq.write_table(table, out_dir / "changes.parquet")
+    pq.write_table(changes_arrow(changes), out_dir / "changes.parquet")
     _write_csv(out_dir / "changes.csv", changes, old_edition, new_edition)
     (out_dir / "datapackage.json").write_text(
         json.dumps(descriptor(old_edition, new_edition), ensure_ascii=False, indent=2) + "\n",
@@ -85,16 +98,36 @@ def write_changes(changes: pd.DataFrame, out_dir: Path, old_edition: str | None,
         encoding="utf-8")
 
 
-def summary(changes: pd.DataFrame, old_edition: str | None, new_edition: str) -> dict:
+def changes_arrow(changes: list[dict]) -> pa.Table:
+    """The changes as Arrow, as ``pa.Table.from_pandas(changes_frame(changes))`` makes them,
+    pandas' metadata included (``pd.read_parquet`` restores the nullable integer and string
+    columns from it), without importing pandas."""
+    table = rows_to_arrow(changes, CHANGES_SCHEMA).combine_chunks()
+    return table.replace_schema_metadata({b"pandas": json.dumps(_PANDAS_METADATA | {
+        "creator": {"library": "pyarrow", "version": pa.__version__},
+        "pandas_version": version("pandas")}).encode("utf8")})
+
+
+_PANDAS_METADATA = {
+    "index_columns": [], "column_indexes": [],
+    "columns": [{"name": c, "field_name": c, "pandas_type": "int64" if c in INT_KEYS else "unicode",
+                 "numpy_type": "Int64" if c in INT_KEYS else "string", "metadata": None}
+                for c in CHANGE_COLUMNS],
+    "attributes": {},
+}
+
+
+def summary(changes: list[dict], old_edition: str | None, new_edition: str) -> dict:
     """Rows touched per kind (a row with three changed columns counts once) and per table."""
     rows = _rows(changes)
-    per_table = {t: {k: n for k, n in g.groupby("change").size().items()}
-                 for t, g in rows.groupby("table", sort=False)}
+    per_table: dict[str, Counter] = {}
+    for change, table, *_ in rows:
+        per_table.setdefault(table, Counter())[change] += 1
     return {
         "old_edition": old_edition, "new_edition": new_edition,
-        "rows": {k: int((rows.change == k).sum()) for k in CHANGE_KINDS},
-        "changed_fields": int((changes.change == "changed").sum()),
-        "tables": {t: {k: int(n) for k, n in c.items()} for t, c in per_table.items()},
+        "rows": {k: sum(r[0] == k for r in rows) for k in CHANGE_KINDS},
+        "changed_fields": sum(c["change"] == "changed" for c in changes),
+        "tables": {t: dict(sorted(c.items())) for t, c in per_table.items()},
     }
 
 
@@ -114,12 +147,12 @@ def summary_line(s: dict) -> str:
     return head + "、".join(parts)
 
 
-def markdown(changes: pd.DataFrame, old_edition: str | None, new_edition: str) -> str:
+def markdown(changes: list[dict], old_edition: str | None, new_edition: str) -> str:
     """The summary line, rows touched per table, then every change grouped by table."""
     s = summary(changes, old_edition, new_edition)
     title = f"{old_edition} → {new_edition}" if old_edition else new_edition
     lines = [f"# 実施計画の変更点: {title}", "", summary_line(s), ""]
-    if changes.empty:
+    if not changes:
         return "\n".join(lines)
     kinds = [k for k in ("added", "removed", "changed", "renamed", "respelled") if s["rows"][k]]
     lines += ["| 表 | " + " | ".join(labels.CHANGES[k] for k in kinds) + " |",
@@ -127,10 +160,10 @@ def markdown(changes: pd.DataFrame, old_edition: str | None, new_edition: str) -
     for table, counts in s["tables"].items():
         lines.append(f"| {labels.table_title(table)} | " + " | ".join(str(counts.get(k, "")) for k in kinds) + " |")
     lines.append("")
-    for table, group in changes.groupby("table", sort=False):
+    for table, group in by_table(changes):
         lines += [f"## {labels.table_title(table)}", "",
                   "| 区分 | 対象 | 項目 | 変更前 | 変更後 | 単位 |", "| --- | --- | --- | --- | --- | --- |"]
-        for row in _plain(group):
+        for row in group:
             cells = [labels.CHANGES[row["change"]], labels.key_text(row), labels.field_title(table, row["field"]),
                      row["old"] or "", row["new"] or "", row["unit"] or ""]
             lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
@@ -160,12 +193,12 @@ def descriptor(old_edition: str | None, new_edition: str) -> dict:
     }
 
 
-def _write_csv(path: Path, changes: pd.DataFrame, old_edition: str | None, new_edition: str) -> None:
+def _write_csv(path: Path, changes: list[dict], old_edition: str | None, new_edition: str) -> None:
     fixed = {**C.REGION_VALUES, "old_edition": old_edition, "new_edition": new_edition}
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f, lineterminator="\r\n")
         writer.writerow([c.title for c in CSV_COLUMNS])
-        for row in _plain(changes):
+        for row in changes:
             row = {**row, **fixed}
             writer.writerow([_csv_cell(row, c.name) for c in CSV_COLUMNS])
 
@@ -186,21 +219,26 @@ def _csv_cell(row: dict, column: str) -> str:
     return neutralise(labels.value_text(column, value))
 
 
-def _rows(changes: pd.DataFrame) -> pd.DataFrame:
+def by_table(changes: list[dict]) -> list[tuple[str, list[dict]]]:
+    """The changes grouped by table, tables and changes in the order of the changes table."""
+    groups: dict[str, list[dict]] = {}
+    for c in changes:
+        groups.setdefault(c["table"], []).append(c)
+    return list(groups.items())
+
+
+def _rows(changes: list[dict]) -> list[tuple[str, ...]]:
     """One line per (kind, table, key): the rows a change touches."""
-    return changes[["change", "table", *KEY_COLUMNS]].astype("string").fillna("").drop_duplicates()
+    return list(dict.fromkeys(tuple("" if c[k] is None else str(c[k]) for k in ("change", "table", *KEY_COLUMNS))
+                              for c in changes))
 
 
-def _plain(df: pd.DataFrame) -> list[dict]:
-    return df.astype(object).where(df.notna(), None).to_dict("records")
-
-
-def _edition(tables: dict[str, pd.DataFrame], with_hash: bool = False) -> str:
+def _edition(tables: Tables, with_hash: bool = False) -> str:
     docs = tables["documents"]
     if not len(docs):
         return "?"
-    label = str(docs["edition"].iloc[0])
-    return f"{label} ({str(docs['source_sha256'].iloc[0])[:8]})" if with_hash else label
+    label = str(docs[0]["edition"])
+    return f"{label} ({str(docs[0]['source_sha256'])[:8]})" if with_hash else label
 
 
 def _cell(text: str) -> str:

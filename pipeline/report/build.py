@@ -12,10 +12,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import pandas as pd
+import pyarrow.parquet as pq
 
 from pipeline.compare import labels
-from pipeline.compare.output import summary_line
+from pipeline.compare.output import by_table, summary_line
 from pipeline.compare.staged import load_staged, newest_source, records
 from pipeline.errors import UsageError
 from pipeline.publish.datapackage import LICENSE
@@ -78,9 +78,9 @@ def report_writer(staged_dir: Path, out_dir: Path, source_sha256: str | None = N
     if pdf is None:
         images = nullcontext(lambda: {})
     else:
-        wanted = {int(p) for name in ("goals", "policies", "items", "item_departments", "projects",
-                                      "schedule", "indicators", "baselines", "actuals")
-                  for p, b in zip(tables[name]["page"], tables[name]["bbox"]) if pd.notna(p) and b}
+        wanted = {r["page"] for name in ("goals", "policies", "items", "item_departments", "projects",
+                                         "schedule", "indicators", "baselines", "actuals")
+                  for r in records(tables, name) if r["page"] is not None and r["bbox"]}
         images = rendering(pdf, doc["source_sha256"], wanted, out_dir,
                            previous=final_dir if final_dir.is_dir() else None, limits=limits)
     with images as pages:
@@ -124,13 +124,12 @@ def _changes(diff_dir: Path) -> ChangesView:
     path = diff_dir / "changes.parquet"
     if not path.exists():
         raise UsageError("no changes.parquet (run plan-extract diff first)", str(diff_dir))
-    df = pd.read_parquet(path)
-    df = df.astype(object).where(df.notna(), None)
+    changes = pq.ParquetFile(path).read().to_pylist()
     summary_path = diff_dir / "summary.json"
     summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.exists() else None
-    line = summary_line(summary) if summary else f"{len(df)} 件の変更"
+    line = summary_line(summary) if summary else f"{len(changes)} 件の変更"
     first = bool(summary) and summary["old_edition"] is None
-    return ChangesView(line, first, [(t, g.to_dict("records")) for t, g in df.groupby("table", sort=False)])
+    return ChangesView(line, first, by_table(changes))
 
 
 def _downloads(final_dir: Path, links: list[tuple[Path, Path]]) -> list[tuple[str, str]]:

@@ -9,9 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import pandas as pd
-
-from pipeline.compare.staged import records
+from pipeline.compare.staged import Tables, records
 from pipeline.contract import TABLES
 from pipeline.report.charts import Gantt, IndicatorChart, gantt, indicator_chart, printed_number
 
@@ -131,7 +129,7 @@ class Changed:
     items: frozenset[int] = frozenset()
 
 
-def changed_numbers(changes: list[dict], tables: dict[str, pd.DataFrame]) -> Changed:
+def changed_numbers(changes: list[dict], tables: Tables) -> Changed:
     """Numbers of the goals, policies and items a change names (an indicator by its item)."""
     item_of = {r["indicator_id"]: r["item_no"] for r in records(tables, "indicators")}
     goals, policies, items = set(), set(), set()
@@ -152,7 +150,7 @@ def changed_numbers(changes: list[dict], tables: dict[str, pd.DataFrame]) -> Cha
     return Changed(frozenset(goals), frozenset(policies), frozenset(items))
 
 
-def plan_view(tables: dict[str, pd.DataFrame], changed: Changed = Changed()) -> PlanView:
+def plan_view(tables: Tables, changed: Changed = Changed()) -> PlanView:
     recs = {name: records(tables, name) for name in TABLES}
     docs = recs["documents"]
     document = docs[0] if docs else {}
