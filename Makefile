@@ -31,9 +31,19 @@ $(VENV)/.synced: pyproject.toml uv.lock
 ## dropped from its output; everything else, and every error, passes through.
 EXIT_FILE := $(CURDIR)/.dvc/tmp/plan-extract.exit
 NO_PUSH_HINT := $(if $(shell grep -s '^\[.*remote' .dvc/config .dvc/config.local),,-e '/^Use `dvc push`/d')
+## The stages DVC runs fork from a process kept warm beside it (`plan-extract warm`: GX, pandas and
+## pyarrow imported once, while DVC starts and extraction runs); `make run PLAN_EXTRACT_WARM=0`
+## runs each stage in a process of its own instead. README, "How `make run` stays warm".
+WARM_SOCKET := $(CURDIR)/.dvc/tmp/plan-extract/warm.sock
+ifneq ($(PLAN_EXTRACT_WARM),0)
+WARM_START = $(VENV)/bin/plan-extract warm --socket $(WARM_SOCKET) </dev/null >/dev/null 2>&1 & \
+  warm=$$!; export PLAN_EXTRACT_WARM_SOCKET=$(WARM_SOCKET);
+WARM_STOP = kill $$warm 2>/dev/null; wait $$warm;
+endif
 run: setup
 	@mkdir -p $(dir $(EXIT_FILE)) && rm -f $(EXIT_FILE)
-	@{ PYTHONUNBUFFERED=1 PLAN_EXTRACT_EXIT_FILE=$(EXIT_FILE) $(VENV)/bin/dvc repro; echo $$? > $(EXIT_FILE).dvc; } \
+	@{ $(WARM_START) PYTHONUNBUFFERED=1 PLAN_EXTRACT_EXIT_FILE=$(EXIT_FILE) $(VENV)/bin/dvc repro; \
+	  echo $$? > $(EXIT_FILE).dvc; $(WARM_STOP) } \
 	  | sed -u -e '/^To enable auto staging, run:/,/autostage true/d' $(NO_PUSH_HINT); \
 	  code=$$(cat $(EXIT_FILE).dvc); rm -f $(EXIT_FILE).dvc; \
 	  if [ $$code -ne 0 ] && [ -s $(EXIT_FILE) ]; then code=$$(cat $(EXIT_FILE)); fi; \

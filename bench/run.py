@@ -20,7 +20,10 @@ Measures, as medians of several runs on this machine:
     cache: a new edition is never in it), alternating with (a) and with a bare
     ``import great_expectations`` in a fresh interpreter; each stage's time from DVC's own
     lines (``Running stage`` → ``Updating lock file``: the command plus DVC's bookkeeping for
-    it) and, in separate sampled runs, each stage's peak PSS (its command and descendants);
+    it) and, in separate sampled runs, each stage's peak PSS (its command and descendants,
+    and the child of the warm process that runs it, with that child's workers), and the
+    warm process's own peak PSS (``pipeline/warm.py``; its imports, shared with its children,
+    are counted there and in the children's PSS by their share);
 (g) ``make run`` again in that copy with nothing changed (DVC skips every stage).
 
 Writes bench/results.json (flat keys, for ``dvc metrics show``). Run ``python bench/run.py
@@ -205,7 +208,8 @@ class PipelineRun:
     seconds: float
     stage_s: dict[str, float]
     stage_pss_mb: dict[str, float]
-    cpu_s: float = 0.0  # of make and everything it started
+    cpu_s: float = 0.0  # of make and everything it started (the warm process too)
+    warm_pss_mb: float = 0.0  # the warm process alone (not its children)
 
 
 def run_pipeline(project: Path, sample: bool = False) -> PipelineRun:
@@ -233,11 +237,13 @@ def run_pipeline(project: Path, sample: bool = False) -> PipelineRun:
     reader = threading.Thread(target=read)
     reader.start()
     peak: dict[str, float] = {}
+    warm = 0
     while sample and proc.poll() is None:
         stage = current[0]
+        stage_pss, warm_pss = _stage_pss(proc)
+        warm = max(warm, warm_pss)
         if stage:
-            pss = _stage_pss(proc)
-            peak[stage] = max(peak.get(stage, 0.0), pss / MiB)
+            peak[stage] = max(peak.get(stage, 0.0), stage_pss / MiB)
         time.sleep(0.02)
     proc.wait()
     reader.join()
@@ -245,7 +251,7 @@ def run_pipeline(project: Path, sample: bool = False) -> PipelineRun:
     if proc.returncode != 0:
         raise SystemExit(f"bench: make run in {project} failed ({proc.returncode}):\n{''.join(lines)}")
     return PipelineRun(seconds, stage_s, {k: round(v, 1) for k, v in peak.items()},
-                       _children_cpu() - before)
+                       _children_cpu() - before, round(warm / MiB, 1))
 
 
 def _children_cpu() -> float:
@@ -256,22 +262,41 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _stage_pss(proc: psutil.Process) -> int:
+def _stage_pss(proc: psutil.Process) -> tuple[int, int]:
     """Summed PSS of the running stage: every process DVC started (its command's shell, the
-    command, the command's workers), not make, DVC or the Makefile's filter."""
+    command, the command's workers) and every child of the warm process (the stage's own,
+    with its workers), not make, DVC or the Makefile's filter; and the warm process's own."""
+    stage: list[psutil.Process] = []
+    warm = None
+    for p in _children(proc):
+        cmd = _cmdline(p)
+        if any(a.endswith("/dvc") for a in cmd[:2]):
+            stage += _children(p)
+        elif "warm" in cmd[1:3] and any(a.endswith("plan-extract") for a in cmd[:2]):
+            warm = p
+            stage += _children(p)
+    return sum(_pss(p) for p in stage), _pss(warm) if warm else 0
+
+
+def _children(proc: psutil.Process) -> list[psutil.Process]:
     try:
-        dvc = next(p for p in proc.children(recursive=True)
-                   if any(a.endswith("/dvc") for a in p.cmdline()[:2]))
-        stage = dvc.children(recursive=True)
-    except (StopIteration, psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return proc.children(recursive=True)
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return []
+
+
+def _cmdline(proc: psutil.Process) -> list[str]:
+    try:
+        return proc.cmdline()
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return []
+
+
+def _pss(proc: psutil.Process) -> int:
+    try:
+        return proc.memory_full_info().pss
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
         return 0
-    total = 0
-    for p in stage:
-        try:
-            total += p.memory_full_info().pss
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-            continue
-    return total
 
 
 def gx_import() -> float:
@@ -327,6 +352,8 @@ def measure_pipeline(pdf: Path, runs: int, rerun_runs: int, tmp: Path) -> dict:
         "gx_import_s": median(gx, lambda r: r.seconds),
         "stages": stages,
         "outside_stages_s": round(total - sum(v["s"] for v in stages.values()), 3),
+        # the warm process (make run's stages fork from it): its own peak, not in any stage's
+        "warm_process_peak_pss_mb": round(statistics.median(r.warm_pss_mb for r in sampled), 1),
         "rerun_s": median(again, lambda r: r.seconds),
     }
 

@@ -24,7 +24,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from pipeline import __version__  # noqa: E402
 from pipeline.errors import PlanExtractError  # noqa: E402
-from pipeline.interrupt import Interrupted, stop_on_signals  # noqa: E402
+from pipeline.interrupt import Interrupted, stop_on_signals, stopped_line  # noqa: E402
 
 
 def cmd_extract(args) -> None:
@@ -91,6 +91,12 @@ def cmd_inspect(args) -> None:
     from pipeline.inspect import inspect_page
 
     print(f"wrote {inspect_page(args.pdf, args.page, args.out, settings=args.settings, password=args.password)}")
+
+
+def cmd_warm(args) -> None:
+    from pipeline.warm import serve
+
+    serve(args.socket, args.settings.limits.memory_bytes)
 
 
 def cmd_run(args) -> None:
@@ -207,6 +213,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="the whole pipeline on raw/ (what dvc.yaml runs stage by stage)")
     p.add_argument("raw", nargs="?", default="raw", help="folder of plan PDFs (default raw/)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("warm", help="a process that keeps `make run`'s stages warm (see README)",
+                       description="Import what validate and publish need, then fork one child "
+                       "per stage command that finds this process through "
+                       "PLAN_EXTRACT_WARM_SOCKET; stops on SIGTERM, with the process that "
+                       "started it, or when idle.")
+    p.add_argument("--socket", type=Path, required=True, help="socket to create (mode 0600)")
+    p.set_defaults(func=cmd_warm)
     return parser
 
 
@@ -253,10 +267,9 @@ def _main(argv: list[str] | None) -> int:
         print(e.one_line(), file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt as e:
-        term = isinstance(e, Interrupted) and e.signum == signal.SIGTERM
-        print(f"plan-extract: {'terminated' if term else 'interrupted'}; previous outputs left as "
-              "they were", file=sys.stderr)
-        return 143 if term else 130
+        signum = e.signum if isinstance(e, Interrupted) else signal.SIGINT
+        print(stopped_line(signum), file=sys.stderr)
+        return 128 + signum
     return 0
 
 
@@ -266,8 +279,15 @@ def entry() -> None:
     At exit the interpreter's collector walks every object still alive (GX leaves ~240 000)
     before freeing them: 0.6 s of a validate run, for memory the OS takes back anyway.
     Frozen objects are skipped; atexit handlers and stream flushes still run.
+    Under ``make run`` a stage runs in a child of the warm process instead (``pipeline.warm``).
     """
-    code = main()
+    code = None
+    if os.environ.get("PLAN_EXTRACT_WARM_SOCKET"):  # `make run`: in a child of the warm process
+        from pipeline.warm import relay
+
+        code = relay(sys.argv[1:])
+    if code is None:
+        code = main()
     gc.freeze()
     sys.exit(code)
 

@@ -52,6 +52,12 @@ def stop_on_signals() -> Iterator[None]:
         _received.clear()
 
 
+def stopped_line(signum: int) -> str:
+    """The one line a run stopped by ``signum`` prints (its exit code is 128 + signum)."""
+    how = "terminated" if signum == signal.SIGTERM else "interrupted"
+    return f"plan-extract: {how}; previous outputs left as they were"
+
+
 def check() -> None:
     """Raise a signal received earlier whose exception Python could not deliver."""
     if _received:
