@@ -61,10 +61,11 @@ SWITCH_ENV = "PLAN_EXTRACT_WARM"
 #: in its own process: its imports are cheap (0.2 s), and a child of this server would share
 #: (and be charged for) the memory of everything imported here.
 PRELOAD = {
-    "publish": ("pipeline.settings", "pipeline.stages", "pandas", "pyarrow.parquet",
-                "pipeline.publish", "pipeline.metrics", "pipeline.report.build", "jinja2",
-                "pipeline.compare.diff", "pipeline.compare.output", "pipeline.compare.staged"),
-    "validate": ("pipeline.validate.command", "great_expectations"),
+    "publish": ("pipeline.settings", "pipeline.stages", "pyarrow.parquet", "pipeline.publish",
+                "pipeline.metrics", "pipeline.report.build", "pipeline.compare.diff",
+                "pipeline.compare.output", "pipeline.compare.staged", "jinja2", "xlsxwriter",
+                "sudachipy"),
+    "validate": ("pandas", "pipeline.validate.command", "great_expectations"),
 }
 WARM_COMMANDS = frozenset(PRELOAD)
 IDLE_SECONDS = 300.0
