@@ -64,11 +64,11 @@ def cmd_report(args) -> None:
 
 
 def cmd_diff(args) -> None:
-    from pipeline.compare.output import diff_dirs
+    from pipeline.compare.output import write_diff
     from pipeline.staging import atomic_dir
 
     with atomic_dir(args.out) as tmp:
-        changes = diff_dirs(args.old, args.new or args.old, tmp, args.old_source, args.new_source)
+        changes = write_diff(args.old, args.new or args.old, tmp, args.old_source, args.new_source)
     print(f"{len(changes)} changes written to {args.out}")
 
 
