@@ -1,5 +1,6 @@
-"""qpdf cuts the content stream, pdfminer interprets it: the operations must be the ones
-pdfminer's own parser makes of the same bytes, and a page must read the same either way."""
+"""A regular expression cuts the content stream, pdfminer interprets it: the operations must
+be the ones pdfminer's own parser makes of the same bytes, and a page must read the same
+either way."""
 
 from __future__ import annotations
 
@@ -84,10 +85,10 @@ _STREAM = st.tuples(st.lists(_OPERATION.map(lambda t: b" ".join([*t[0], t[1]])),
 
 @settings(max_examples=300, deadline=None)
 @given(_STREAM)
-def test_qpdf_gives_what_pdfminer_parses_or_leaves_it_to_pdfminer(data):
+def test_the_fast_path_gives_what_pdfminer_parses_or_leaves_it_to_pdfminer(data):
     try:
         theirs = _pdfminer_operations(data)
-    except Exception:  # noqa: BLE001  (pdfminer refuses some bytes qpdf reads, e.g. (\777))
+    except Exception:  # noqa: BLE001  (pdfminer refuses some bytes, e.g. (\777))
         return
     try:
         ours = content._operations([PDFStream({}, data)])
@@ -96,14 +97,20 @@ def test_qpdf_gives_what_pdfminer_parses_or_leaves_it_to_pdfminer(data):
     assert ours == theirs
 
 
-def test_bytes_the_parsers_read_apart_are_left_to_pdfminer():
-    for data in (b"<123> Tj", b"(\\8) Tj", b"(\\\\\\8) Tj", b"(a\rb) Tj", b"[1 null] 0 d", b"1.2.3 w",
-                 b"/F\x001 9 Tf", b"1 0 0 1 2 ) cm"):
+def test_bytes_pdfminer_reads_its_own_way_read_alike_or_are_left_to_pdfminer():
+    # pdfminer's own readings: an odd hex digit is a byte of its own, a backslash before no
+    # escape drops both, a raw CR stays, a NUL byte is white space between tokens and part of
+    # a name, #xx in a name is a byte (a # before no hex digit is dropped)
+    for data in (b"<123> Tj", b"(\\8) Tj", b"(\\\\\\8) Tj", b"(a\rb) Tj", b"/F\x001 9 Tf",
+                 b"1\x00 0 0 1\x00\x002 3 cm", b"/A#20B#2 /C#/D# Tj", b"(\\\\^) Tj", b"(ab) Tj\r\n(cd) Tj"):
+        assert content._operations([PDFStream({}, data)]) == _pdfminer_operations(data), data
+    # tokens pdfminer cuts in two or drops, operators in arrays, inline images, a backslash
+    # before a CR (read by where pdfminer's buffer ends): pdfminer's parser reads them
+    for data in (b"[1 null] 0 d", b"1.2.3 w", b"1e5 w", b"- w", b"1 0 0 1 2 ) cm", b"(x)'Tj",
+                 b"{1} Tj", b"(a\\\r\nb) Tj", b"((((x)))) Tj", b"(\\777) Tj", b"<12 x> Tj",
+                 b"<< /A 1 /B >> BDC", b"<< 1 2 >> BDC", b"BI /W 1 ID x EI", b"q [Q] Tj"):
         with pytest.raises(ValueError, match="left to pdfminer"):
             content._operations([PDFStream({}, data)])
-    # an escaped backslash before any character, and CR line ends, are read alike
-    for data in (b"(\\\\^) Tj", b"(ab) Tj\r\n(cd) Tj"):
-        assert content._operations([PDFStream({}, data)]) == _pdfminer_operations(data)
 
 
 def test_damaged_real_streams_read_alike_or_are_left_to_pdfminer():
@@ -130,9 +137,56 @@ def test_damaged_real_streams_read_alike_or_are_left_to_pdfminer():
     assert alike > 10  # the comparison did happen
 
 
-def test_a_stream_qpdf_complains_about_is_left_to_pdfminer():
-    with pytest.raises(UserWarning):  # qpdf warns (unterminated string); here it is an error
+def test_an_unterminated_string_is_left_to_pdfminer():
+    with pytest.raises(ValueError, match="left to pdfminer"):
         content._operations([PDFStream({}, b"BT (unterminated Tj ET")])
+
+
+def test_what_would_make_the_expression_slow_is_left_to_pdfminer_at_once():
+    """Each token is tried once: a run of what no token reads (open strings, a number run
+    into a letter) or of white space costs linear time, not quadratic."""
+    for data in (b"(" * 200_000, b"1" * 200_000 + b"x", b"0 w" + b" " * 200_000,
+                 b"q" * 200_000 + b"#"):
+        try:
+            content._operations([PDFStream({}, data)])
+        except ValueError as e:
+            assert "left to pdfminer" in str(e)
+
+
+def test_a_long_stream_is_left_to_pdfminer():
+    """Its tokens would all be held at once: pdfminer's parser reads it piece by piece."""
+    data = b"0 w\n" * (content.FAST_BYTES // 4 + 1)
+    with pytest.raises(ValueError, match="left to pdfminer"):
+        content._operations([PDFStream({}, data)])
+
+
+@settings(max_examples=200, deadline=None)
+@given(_STREAM, st.lists(st.integers(1, 200), min_size=1, max_size=3))
+def test_a_page_of_several_streams_reads_as_pdfminer_reads_them(data, cuts):
+    """pdfminer reads a page's streams on from one to the next; a token cut by the end of a
+    stream ends there, except a name's bare ``/`` (left to pdfminer)."""
+    cuts = sorted({c % len(data) for c in cuts} - {0})
+    parts = [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)])]
+    streams = []
+    for part in parts:
+        streams.append(PDFStream({}, part))
+        streams[-1].objid = len(streams)
+    parser, theirs, operands = PDFContentParser(streams), [], []
+    try:
+        while True:
+            try:
+                _, obj = parser.nextobject()
+            except PSEOF:
+                break
+            if isinstance(obj, PSKeyword):
+                theirs.append((keyword_name(obj), operands))
+                operands = []
+            else:
+                operands.append(obj)
+        ours = content._operations(streams)
+    except Exception:  # noqa: BLE001  (either refuses: pdfminer's parser reads the page)
+        return
+    assert ours == theirs
 
 
 def _drawn_with_form_and_inline_image(path) -> None:
@@ -177,7 +231,7 @@ def test_a_page_reads_the_same_through_pdfminers_parser(monkeypatch):
 
 
 def _refuse(streams):
-    raise ValueError("as if qpdf could not tokenize it")
+    raise ValueError("as if the fast path could not read it")
 
 
 def test_streams_of_a_page_are_read_as_one():

@@ -81,9 +81,44 @@ def _turned_and_shifted(src, out) -> None:
     writer.write(out)
 
 
+def _text_state(out) -> None:
+    """Text in every state the glyph loop of ``read._Device`` computes with: character and
+    word spacing, horizontal scaling, rise, kerning in TJ arrays, turned and skewed text
+    matrices, a simple and a CID (multibyte) font, a shifted MediaBox."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    pdfmetrics.registerFont(UnicodeCIDFont("HeiseiKakuGo-W5"))
+    c = canvas.Canvas(str(out), pagesize=A4)
+    for i, (font, words) in enumerate([("Helvetica", "two words, 1 2"),
+                                       ("HeiseiKakuGo-W5", "日本 の 文字")]):
+        t = c.beginText(50, 700 - 300 * i)
+        t.setFont(font, 11)
+        t.setCharSpace(1.5)
+        t.setWordSpace(4)
+        t.setHorizScale(80)
+        t.textLine(words)
+        t.setRise(3)
+        t.textLine(words)
+        t.setTextTransform(0.8, 0.6, -0.6, 0.8, 200, 650 - 300 * i)  # turned
+        t.textLine(words)
+        t.setTextTransform(1, 0.2, 0.3, 1, 100, 500 - 300 * i)  # skewed
+        t.textLine(words)
+        c.drawText(t)
+    c._code.append("BT /F1 12 Tf 60 100 Td [(A) -120 (V) 250.5 (A)] TJ 2 Tc [(x) 30 (y)] TJ ET")
+    c.setFont("Helvetica", 12)  # F1 exists
+    c.showPage()
+    c.save()
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import RectangleObject
+    writer = PdfWriter(clone_from=PdfReader(out))
+    writer.pages[0].mediabox = RectangleObject([15, 25, 610, 860])
+    writer.write(out)
+
+
 @pytest.mark.parametrize("path", [
     SHARED / "jisshi-keikaku-2025-excerpt.pdf", SHARED / "jisshi-keikaku-full-synthetic.pdf",
-    "turned-and-shifted", *sorted(REALPDF.glob("*.pdf"))], ids=lambda p: getattr(p, "name", p))
+    "turned-and-shifted", "text-state", *sorted(REALPDF.glob("*.pdf"))],
+    ids=lambda p: getattr(p, "name", p))
 def test_glyphs_match_pdfplumbers_own_chars(path, tmp_path):
     """The page reader skips pdfplumber's char dicts, so its boxes must equal them exactly:
     on the plan, and on real-world PDFs of other producers (Type 1, Type 3 and CID fonts,
@@ -91,6 +126,9 @@ def test_glyphs_match_pdfplumbers_own_chars(path, tmp_path):
     if path == "turned-and-shifted":
         path = tmp_path / "t.pdf"
         _turned_and_shifted(SHARED / "jisshi-keikaku-2025-excerpt.pdf", path)
+    elif path == "text-state":
+        path = tmp_path / "s.pdf"
+        _text_state(path)
     with pdfplumber.open(path) as pdf:
         for page in pdf.pages:
             ours = [(c.x0, c.top, c.x1, c.bottom, c.size, c.text) for c in read_page(page).chars]

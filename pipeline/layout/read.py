@@ -15,9 +15,12 @@ result is the same as reading its dicts.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
+from weakref import WeakKeyDictionary
 
 from pdfminer.converter import PDFPageAggregator
 from pdfminer.layout import LTComponent, LTContainer, LTCurve, LTImage, LTLine, LTRect
+from pdfminer.pdfdevice import logger as pdfminer_log
 from pdfminer.pdffont import PDFFont
 from pdfminer.utils import Matrix, apply_matrix_rect
 from pdfplumber.utils.pdfinternals import resolve_all
@@ -25,7 +28,7 @@ from pdfplumber.utils.pdfinternals import resolve_all
 from pipeline.normalize import nfkc, suspects
 
 from .content import Interpreter
-from .glyphs import FALLBACK, FontUnicode, described, note_fonts
+from .glyphs import FALLBACK, described, note_fonts
 from .model import Char, Fill, Guess, PageLayout, Segment
 
 #: A filled rectangle thinner than this is a drawn line, not a cell background.
@@ -98,8 +101,6 @@ class _Device(PDFPageAggregator):
     def __init__(self, page, layout: PageLayout) -> None:
         super().__init__(page.pdf.rsrcmgr, pageno=page.page_number)
         self.chars, self.suspect, self.guesses = layout.chars, layout.suspects, layout.guesses
-        self.folded: dict[str, tuple[str, dict[str, int]]] = {}  # raw text → (text, suspects)
-        self.fonts: dict[PDFFont, FontUnicode] = {}  # what each font says of its codes (glyphs)
         self.height = float(page.height)
         self.mb_x0, self.mb_top = page.mediabox[:2]
         # One string object per distinct glyph text on the page (pickling keeps the sharing).
@@ -125,14 +126,32 @@ class _Device(PDFPageAggregator):
         """pdfplumber's x, top of a point in pdfminer's page space."""
         return x + self.mb_x0, self.height - y + self.mb_top
 
+    def glyph(self, font: PDFFont, cid: int) -> _Glyph:
+        """What the page needs of a code of a font, worked out once per worker."""
+        known = _glyphs.get(font)
+        if known is None:
+            known = _glyphs[font] = {}
+        glyph = known.get(cid)
+        if glyph is None:
+            raw, source = described(font).read(font, cid)
+            glyph = known[cid] = _Glyph(raw, source, nfkc(raw), tuple(suspects(raw).items()),
+                                        font.char_width(cid))
+        return glyph
+
+    def note(self, glyph: _Glyph, font: PDFFont, cid: int) -> None:
+        """Count a glyph whose Unicode was repaired or is a guess as suspect."""
+        if glyph.source:
+            self.note_source(glyph.source, glyph.raw, font, cid)
+        for kind, count in glyph.kinds:
+            self.suspect.add(kind, glyph.raw, glyph.text, count)
+
     def render_char(self, matrix: Matrix, font: PDFFont, fontsize: float, scaling: float,
                     rise: float, cid: int, ncs, graphicstate) -> float:
         """Add the glyph; return its advance (what pdfminer's own ``render_char`` does)."""
-        fu = self.fonts.get(font) or self.fonts.setdefault(font, described(font))
-        text, source = fu.read(font, cid)
-        if source:
-            self.note_source(source, text, font, cid)
-        adv = font.char_width(cid) * fontsize * scaling
+        glyph = self.glyph(font, cid)
+        if glyph.source or glyph.kinds:
+            self.note(glyph, font, cid)
+        adv = glyph.width * fontsize * scaling
         if font.is_vertical():  # as LTChar: the box hangs from the origin, centred on it
             vx, vy = font.char_disp(cid)
             vx = fontsize * 0.5 if vx is None else vx * fontsize * 0.001
@@ -144,21 +163,79 @@ class _Device(PDFPageAggregator):
             x0, y0, x1, y1 = apply_matrix_rect(matrix, (0, descent + rise, adv, descent + rise + fontsize))
             size = y1 - y0
         x0, top, x1, bottom = self.box(x0, y0, x1, y1)
-        text = self.fold(text)
-        self.chars.append(Char(x0, top, x1, bottom, text=self.one_text(text, text),
-                               size=float(size or bottom - top), index=len(self.chars)))
+        self.chars.append(Char(x0, top, x1, bottom, self.one_text(glyph.text, glyph.text),
+                               float(size or bottom - top), len(self.chars)))
         return adv
 
-    def fold(self, raw: str) -> str:
-        """The glyph's text as stored (normalize.nfkc); look-alikes and private-use code
-        points are counted as suspect."""
-        known = self.folded.get(raw)
-        if known is None:
-            known = self.folded[raw] = (nfkc(raw), dict(suspects(raw)))
-        text, kinds = known
-        for kind, count in kinds.items():
-            self.suspect.add(kind, raw, text, count)
-        return text
+    def render_string_horizontal(self, seq, matrix: Matrix, pos: tuple[float, float],
+                                 font: PDFFont, fontsize: float, scaling: float,
+                                 charspace: float, wordspace: float, rise: float,
+                                 dxscale: float, ncs, graphicstate) -> tuple[float, float]:
+        """pdfminer's loop over a string's glyphs with its ``translate_matrix`` and our
+        ``render_char`` written out in it: the same arithmetic in the same order (so the
+        same floats), without the five calls per glyph. (Vertical text keeps pdfminer's.)"""
+        x, y = pos
+        a, b, c, d, e, f = matrix
+        descent = font.get_descent() * fontsize
+        y0, y1 = descent + rise, descent + rise + fontsize
+        cy0, dy0, cy1, dy1 = c * y0, d * y0, c * y1, d * y1
+        chars, one_text, glyphs = self.chars, self.one_text, _glyphs.get(font) or {}
+        height, mb_x0, mb_top = self.height, self.mb_x0, self.mb_top
+        needcharspace = False
+        for obj in seq:
+            if isinstance(obj, (int, float)):
+                x -= obj * dxscale
+                needcharspace = True
+            elif isinstance(obj, bytes):
+                for cid in font.decode(obj):
+                    if needcharspace:
+                        x += charspace
+                    glyph = glyphs.get(cid)
+                    if glyph is None:
+                        glyph = self.glyph(font, cid)
+                        glyphs = _glyphs[font]
+                    if glyph.source or glyph.kinds:
+                        self.note(glyph, font, cid)
+                    adv = glyph.width * fontsize * scaling
+                    # translate_matrix(matrix, (x, y)), then apply_matrix_rect of the box
+                    # (0, y0, adv, y1), as LTChar
+                    e1, f1 = x * a + y * c + e, x * b + y * d + f
+                    left1, bottom1 = a * 0 + cy0 + e1, b * 0 + dy0 + f1
+                    right1, bottom2 = a * adv + cy0 + e1, b * adv + dy0 + f1
+                    right2, top1 = a * adv + cy1 + e1, b * adv + dy1 + f1
+                    left2, top2 = a * 0 + cy1 + e1, b * 0 + dy1 + f1
+                    gx0, gy0 = min(left1, left2, right1, right2), min(bottom1, bottom2, top1, top2)
+                    gx1, gy1 = max(left1, left2, right1, right2), max(bottom1, bottom2, top1, top2)
+                    size = gy1 - gy0
+                    # self.box
+                    if mb_x0 != 0:
+                        gx0, gx1 = gx0 + mb_x0, gx1 + mb_x0
+                    top, bottom = height - gy1 + mb_top, height - gy0 + mb_top
+                    text = glyph.text
+                    chars.append(Char(gx0, top, gx1, bottom, one_text(text, text),
+                                      float(size or bottom - top), len(chars)))
+                    x += adv
+                    if cid == 32 and wordspace:
+                        x += wordspace
+                    needcharspace = True
+            else:  # as pdfminer, which warns
+                pdfminer_log.warning("Cannot render horizontal string because %r is not a valid "
+                            "int, float or bytes.", obj)
+        return x, y
+
+
+class _Glyph(NamedTuple):
+    """A code of a font as the page reader needs it (``_Device.glyph``)."""
+
+    raw: str  # the font's Unicode for it
+    source: str  # where that came from (``glyphs``: SURE, GLYPH_NAME, FALLBACK)
+    text: str  # as stored (normalize.nfkc)
+    kinds: tuple[tuple[str, int], ...]  # suspect code points in ``raw``, by kind
+    width: float  # pdfminer's char_width
+
+
+#: per font, its codes met so far (in this process: a worker reads its pages' fonts once)
+_glyphs: WeakKeyDictionary[PDFFont, dict[int, _Glyph]] = WeakKeyDictionary()
 
 
 def read_page(page) -> PageLayout:
