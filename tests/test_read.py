@@ -157,3 +157,26 @@ def test_a_worker_asked_for_pages_behind_its_walk_starts_a_new_one(monkeypatch):
     assert [p.number for p in read_chunk(source, 2, 4, DEFAULT_LIMITS)] == [3, 4]
     assert [p.number for p in read_chunk(source, 0, 2, DEFAULT_LIMITS)] == [1, 2]
     walk._kept.close()
+
+
+def test_a_damaged_tj_reads_or_fails_as_pdfminer_makes_it(tmp_path):
+    """TJ's operand should be an array: a string is read byte by byte as numbers and a number
+    fails, in pdfminer's own loop (so ``source.pdf_errors`` calls the file damaged)."""
+    from pipeline.errors import DamagedPdfError
+    from pipeline.source import pdf_errors
+    for operand, fails in ((b"(AB)", False), (b"5", True)):
+        path = tmp_path / "tj.pdf"
+        c = canvas.Canvas(str(path), pagesize=A4)
+        c.setFont("Helvetica", 12)
+        c.drawString(50, 700, "x")
+        c._code.append(f"BT /F1 12 Tf 60 100 Td [(A)] TJ {operand.decode()} TJ (B) Tj ET")
+        c.showPage()
+        c.save()
+        with pdfplumber.open(path) as pdf:
+            if fails:
+                with pytest.raises(DamagedPdfError), pdf_errors(str(path)):
+                    read_page(pdf.pages[0])
+                continue
+            ours = [(c.x0, c.top, c.text) for c in read_page(pdf.pages[0]).chars]
+            assert ours == [(c["x0"], c["top"], c["text"]) for c in pdf.pages[0].chars]
+            assert "".join(t for *_, t in ours) == "xAB"

@@ -174,6 +174,10 @@ class _Device(PDFPageAggregator):
         """pdfminer's loop over a string's glyphs with its ``translate_matrix`` and our
         ``render_char`` written out in it: the same arithmetic in the same order (so the
         same floats), without the five calls per glyph. (Vertical text keeps pdfminer's.)"""
+        if not isinstance(seq, list):  # a damaged TJ: pdfminer's loop fails (or copes) its way
+            return super().render_string_horizontal(seq, matrix, pos, font, fontsize, scaling,
+                                                    charspace, wordspace, rise, dxscale, ncs,
+                                                    graphicstate)
         x, y = pos
         a, b, c, d, e, f = matrix
         descent = font.get_descent() * fontsize
