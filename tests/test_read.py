@@ -180,3 +180,32 @@ def test_a_damaged_tj_reads_or_fails_as_pdfminer_makes_it(tmp_path):
             ours = [(c.x0, c.top, c.text) for c in read_page(pdf.pages[0]).chars]
             assert ours == [(c["x0"], c["top"], c["text"]) for c in pdf.pages[0].chars]
             assert "".join(t for *_, t in ours) == "xAB"
+
+
+def _big_result(_):
+    return b"x" * 100_000_000
+
+
+def test_workers_killed_while_sending_a_result_do_not_hang_the_pool():
+    """``parallel._stop_workers`` kills workers mid-page, and so at times mid-way through
+    sending a chunk: with this process's copy of the result pipe closed, the pool's reader
+    sees the pipe end instead of waiting for the rest of the message, and shuts down."""
+    import os
+    import threading
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import active_children, get_context
+
+    from pipeline.layout.parallel import _close_result_writer
+
+    for delay in (0.1, 0.15, 0.2, 0.25, 0.3):  # the 100 MB take about as long to send
+        pool = ProcessPoolExecutor(1, mp_context=get_context("fork"))
+        pool.submit(_big_result, 0)
+        _close_result_writer(pool)
+        time.sleep(delay)
+        for process in active_children():
+            os.kill(process.pid, 9)
+        done = threading.Event()
+        threading.Thread(target=lambda: (pool.shutdown(wait=True, cancel_futures=True),
+                                         done.set()), daemon=True).start()
+        assert done.wait(10), f"the pool hung (worker killed after {delay} s)"

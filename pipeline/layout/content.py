@@ -53,9 +53,10 @@ Operation = tuple[str, list]
 #: What ends a number, name or keyword for pdfminer (``END_KEYWORD``, ``END_LITERAL``), less
 #: ``#`` (pdfminer reads it as a token of its own): white space is pdfminer's ``\s``.
 _END = rb"\s/\[\]()<>{}%"
+_NUMBER = rb"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
 _TOKEN = re.compile(
     rb"(?:[\s\0]+|%[^\r\n]*)*+"  # white space (a NUL byte too) and comments before it
-    rb"(?:([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?=[" + _END + rb"\0]|\Z)"  # 1 a number
+    rb"(?:(" + _NUMBER + rb"(?:\s+" + _NUMBER + rb")*)(?=[" + _END + rb"\0]|\Z)"  # 1 numbers
     rb"|([A-Za-z][^" + _END + rb"#]*|['\"])(?=[" + _END + rb"]|\Z)"  # 2 a keyword
     rb"|(<[0-9A-Fa-f\s]*>)"  # 3 a hex string
     rb"|(/[^" + _END + rb"]*)"  # 4 a name
@@ -173,8 +174,8 @@ def _operations(streams: list[PDFStream]) -> list[Operation]:
         if i < last and _LAST_NAME.search(data):  # pdfminer may read it on into the next
             raise LeftToPdfminer("a name at the end of a stream")
         for number, keyword, hexstring, name, string, bracket, other in _TOKEN.findall(data):
-            if number:
-                current.append(float(number) if b"." in number else int(number))
+            if number:  # one or more, apart by white space
+                current.extend([float(n) if b"." in n else int(n) for n in number.split()])
             elif keyword:
                 if keyword == b"true":
                     current.append(True)

@@ -70,6 +70,7 @@ def read_pages(source: SourcePdf, limits: Limits = DEFAULT_LIMITS, workers: int 
             submit = (pool.submit(read_chunk, source, first, last, limits, memory)
                       for first, last in ranges)
             in_flight = deque(islice(submit, 2 * workers))  # bounded: memory stays flat
+            _close_result_writer(pool)
             warm_up.start()
             with Progress(progress, total=n, what=source.path.name) as bar:
                 while in_flight:
@@ -97,6 +98,21 @@ def _stop_workers() -> None:
     """Kill the workers mid-page (also one being forked): their results are not wanted."""
     for process in active_children():
         process.kill()
+
+
+def _close_result_writer(pool: ProcessPoolExecutor) -> None:
+    """Close this process's copy of the pipe the workers send results through.
+
+    The workers have forked (all at the first submit) and hold their own copies; this
+    process only reads. A worker killed half-way through sending a chunk (``_stop_workers``)
+    leaves a partial message that the pool's reader thread would wait on for ever, as long
+    as any write end is open: with this one closed, it reads the end of the pipe instead,
+    and the pool shuts down. (The pool keeps the pipe in private attributes: where they are
+    not, nothing is closed and the risk stays as it was.)
+    """
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    if writer is not None and hasattr(writer, "close"):
+        writer.close()
 
 
 def _warm_up() -> None:
