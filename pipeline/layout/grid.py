@@ -9,7 +9,7 @@ out as ONE cell with its span, never as a value followed by Nones.
 from __future__ import annotations
 
 from bisect import bisect
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from .model import Cell, Char, Fill, Segment, Table
 from .text import lines_of
@@ -159,57 +159,56 @@ def find_tables(segments: Sequence[Segment], page: int = 0) -> list[Table]:
 
 def place(table: Table, chars: Iterable[Char], fills: Iterable[Fill]) -> tuple[list[Char], list[Fill]]:
     """Put chars (by centre) and fills into the table's cells; return what lies outside."""
-    rest_chars, rest_fills = [], []
-    buckets: dict[int, list[Char]] = {}
-    cell_at = _locator(table)
-    for ch in chars:
-        cell = cell_at(ch.cx, ch.cy)
-        if cell is None:
-            rest_chars.append(ch)
-        else:
-            buckets.setdefault(id(cell), []).append(ch)
+    buckets, rest_chars = _by_cell(table, chars)
+    rest_fills = []
+    centres = [(cell.cx, cell.cy, cell) for cell in table.cells]
     for f in fills:
         if not table.contains_point(f.cx, f.cy):
             rest_fills.append(f)
             continue
         table.fills.append(f)
-        for cell in table.cells:  # a fill shades every cell whose centre it covers
-            if f.contains_point(cell.cx, cell.cy, tol=0.5):
+        # a fill shades every cell whose centre it covers (Box.contains_point, tol 0.5)
+        x0, top, x1, bottom = f.x0 - 0.5, f.top - 0.5, f.x1 + 0.5, f.bottom + 0.5
+        for cx, cy, cell in centres:
+            if x0 <= cx <= x1 and top <= cy <= bottom:
                 cell.fills.append(f)
     for cell in table.cells:
-        cell.lines = lines_of(buckets.get(id(cell), []))
+        cell.lines = lines_of(buckets[id(cell)][1]) if id(cell) in buckets else []
     return rest_chars, rest_fills
 
 
 def place_more(table: Table, chars: Iterable[Char]) -> tuple[list[Cell], list[Char]]:
     """Add chars lying below all text placed so far (the rest of a cut row) to their cells;
     return the cells that got some, and the chars outside every cell."""
-    cell_at = _locator(table)
-    buckets: dict[int, tuple[Cell, list[Char]]] = {}
-    rest = []
-    for ch in chars:
-        cell = cell_at(ch.cx, ch.cy)
-        if cell is None:
-            rest.append(ch)
-        else:
-            buckets.setdefault(id(cell), (cell, []))[1].append(ch)
+    buckets, rest = _by_cell(table, chars)
     for cell, more in buckets.values():
         cell.lines = cell.lines + lines_of(more)
     return [cell for cell, _ in buckets.values()], rest
 
 
-def _locator(table: Table) -> Callable[[float, float], Cell | None]:
-    """Cell at a point, found on the grid by bisection rather than by testing every cell."""
+def _by_cell(table: Table, chars: Iterable[Char]) -> tuple[dict[int, tuple[Cell, list[Char]]], list[Char]]:
+    """The chars in each cell (by centre, keyed by the cell's id, in the order met), found on
+    the grid by bisection rather than by testing every cell; and the chars outside it."""
     slots: dict[tuple[int, int], Cell] = {}
     for cell in table.cells:
         for r in range(cell.row, cell.row + cell.rowspan):
             for c in range(cell.col, cell.col + cell.colspan):
                 slots[r, c] = cell
     xs, ys = table.xs, table.ys
-
-    def cell_at(x: float, y: float) -> Cell | None:
-        if not (xs[0] <= x <= xs[-1] and ys[0] <= y <= ys[-1]):
-            return None
-        return slots.get((min(bisect(ys, y), len(ys) - 1) - 1, min(bisect(xs, x), len(xs) - 1) - 1))
-
-    return cell_at
+    left, right, top, bottom = xs[0], xs[-1], ys[0], ys[-1]
+    last_x, last_y = len(xs) - 1, len(ys) - 1
+    buckets: dict[int, tuple[Cell, list[Char]]] = {}
+    rest = []
+    for ch in chars:
+        x, y = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2  # Box.cx, Box.cy
+        cell = None
+        if left <= x <= right and top <= y <= bottom:
+            row, col = bisect(ys, y), bisect(xs, x)
+            cell = slots.get(((row if row < last_y else last_y) - 1, (col if col < last_x else last_x) - 1))
+        if cell is None:
+            rest.append(ch)
+        elif (bucket := buckets.get(id(cell))) is None:
+            buckets[id(cell)] = (cell, [ch])
+        else:
+            bucket[1].append(ch)
+    return buckets, rest

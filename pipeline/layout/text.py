@@ -8,6 +8,7 @@ because the next token would not have fitted between its end and the cell's righ
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from operator import attrgetter
 
 from .model import Char, Line
 
@@ -19,6 +20,7 @@ NO_LINE_END = set("(（「『【〔〈《[｛{")
 #: Marks that close a sentence or clause: a line breaker does not break between one of these
 #: and a Latin word or number typed right after it (see _first_token_width).
 CLOSING = set("、。，．)）」』】〕〉》]｝}")
+_X0 = attrgetter("x0")
 
 
 def lines_of(chars: Iterable[Char]) -> list[Line]:
@@ -36,7 +38,7 @@ def lines_of(chars: Iterable[Char]) -> list[Line]:
                 continue
         groups.append([ch])
         total = cy
-    return [_line(sorted(g, key=lambda c: c.x0)) for g in groups]
+    return [_line(sorted(g, key=_X0)) for g in groups]
 
 
 def _line(chars: list[Char]) -> Line:
@@ -50,10 +52,17 @@ def _line(chars: list[Char]) -> Line:
     top, x1, bottom, size = first.top, first.x1, first.bottom, first.size
     parts, count = [first.text], int(bool(first.text.strip()))
     usual = _usual_gap(chars)
-    for ch in chars[1:]:
-        top, x1 = min(top, ch.top), max(x1, ch.x1)
-        bottom, size = max(bottom, ch.bottom), max(size, ch.size)
-        if ch.x0 - prev.x1 - usual > 0.5 * min(ch.size, prev.size) and _needs_space(prev.text, ch.text):
+    for ch in chars[1:]:  # min() and max() written out: the same values, without the calls
+        if ch.top < top:
+            top = ch.top
+        if ch.x1 > x1:
+            x1 = ch.x1
+        if ch.bottom > bottom:
+            bottom = ch.bottom
+        if ch.size > size:
+            size = ch.size
+        if (ch.x0 - prev.x1 - usual > 0.5 * (prev.size if prev.size < ch.size else ch.size)
+                and _needs_space(prev.text, ch.text)):
             parts.append(" ")
         parts.append(ch.text)
         count += bool(ch.text.strip())
