@@ -31,9 +31,9 @@ $(VENV)/.synced: pyproject.toml uv.lock
 ## dropped from its output; everything else, and every error, passes through.
 EXIT_FILE := $(CURDIR)/.dvc/tmp/plan-extract.exit
 NO_PUSH_HINT := $(if $(shell grep -s '^\[.*remote' .dvc/config .dvc/config.local),,-e '/^Use `dvc push`/d')
-## The stages DVC runs fork from a process kept warm beside it (`plan-extract warm`: GX, pandas and
-## pyarrow imported once, while DVC starts and extraction runs); `make run PLAN_EXTRACT_WARM=0`
-## runs each stage in a process of its own instead. README, "How `make run` stays warm".
+## The stages DVC runs fork from a process kept warm beside it (`plan-extract warm`: their
+## modules, GX among them, imported while DVC starts); `make run PLAN_EXTRACT_WARM=0` runs each
+## stage in a process of its own instead. README, "How `make run` stays warm".
 WARM_SOCKET := $(CURDIR)/.dvc/tmp/plan-extract/warm.sock
 ifneq ($(PLAN_EXTRACT_WARM),0)
 WARM_START = $(VENV)/bin/plan-extract warm --socket $(WARM_SOCKET) </dev/null >/dev/null 2>&1 & \

@@ -264,18 +264,37 @@ def _children_cpu() -> float:
 
 def _stage_pss(proc: psutil.Process) -> tuple[int, int]:
     """Summed PSS of the running stage: every process DVC started (its command's shell, the
-    command, the command's workers) and every child of the warm process (the stage's own,
-    with its workers), not make, DVC or the Makefile's filter; and the warm process's own."""
+    command, the command's workers) and every child the warm process forked for a command
+    (each leads a process group of its own) with its workers, not make, DVC or the
+    Makefile's filter; and the warm process's own (its two processes)."""
     stage: list[psutil.Process] = []
-    warm = None
+    warm: list[psutil.Process] = []
     for p in _children(proc):
         cmd = _cmdline(p)
         if any(a.endswith("/dvc") for a in cmd[:2]):
             stage += _children(p)
-        elif "warm" in cmd[1:3] and any(a.endswith("plan-extract") for a in cmd[:2]):
-            warm = p
-            stage += _children(p)
-    return sum(_pss(p) for p in stage), _pss(warm) if warm else 0
+        elif "warm" in cmd[1:3] and any(a.endswith("plan-extract") for a in cmd[:2]) \
+                and p not in stage and p not in warm:
+            ours = [p, *_children(p)]
+            warm += [w for w in ours if not _leads_group(w) and not _in_job(w, ours)]
+            stage += [w for w in ours if w not in warm]
+    return sum(_pss(p) for p in stage), sum(_pss(p) for p in warm)
+
+
+def _leads_group(proc: psutil.Process) -> bool:
+    try:
+        return os.getpgid(proc.pid) == proc.pid
+    except OSError:
+        return False
+
+
+def _in_job(proc: psutil.Process, tree: list[psutil.Process]) -> bool:
+    """A worker of a command's child: in the group of a child the warm process forked."""
+    try:
+        pgid = os.getpgid(proc.pid)
+    except OSError:
+        return False
+    return any(p.pid == pgid and _leads_group(p) for p in tree if p.pid != proc.pid)
 
 
 def _children(proc: psutil.Process) -> list[psutil.Process]:

@@ -1,13 +1,15 @@
 """A process that stays warm between ``make run``'s stages, so they skip their imports.
 
 DVC starts a new interpreter for every stage: validate spends 1.3 CPU-s importing Great
-Expectations and publish 0.4 s importing pandas, pyarrow and jinja2 before any work.
-``make run`` starts ``plan-extract warm --socket PATH`` beside ``dvc repro`` and names PATH in
-``PLAN_EXTRACT_WARM_SOCKET``. The server imports what those stages need while DVC starts and
-extraction runs, then waits. A stage command (``plan-extract -q validate …``, as DVC runs it)
-connects and hands over its arguments, working folder, environment, umask, resource limits,
-priority and its stdin/stdout/stderr (``SCM_RIGHTS``); the server forks a child that runs the
-same ``cli.main()`` with them, and the command relays the child's exit status exactly.
+Expectations, publish 0.3 s and extract 0.2 s on their imports before any work. ``make run``
+starts ``plan-extract warm --socket PATH`` beside ``dvc repro`` and names PATH in
+``PLAN_EXTRACT_WARM_SOCKET``. The server imports what the stages need while DVC starts, then
+waits. A stage command (``plan-extract -q validate …``, as DVC runs it) connects and hands
+over its arguments, working folder, environment, umask, resource limits, priority and its
+stdin/stdout/stderr (``SCM_RIGHTS``); the server forks a child that runs the same
+``cli.main()`` with them, and the command relays the child's exit status exactly. The server
+is two processes (``PRELOAD``): the first forks extraction's child, the second (forked from the
+first at once) validation's and publishing's, after importing Great Expectations.
 
 Without a server (``dvc repro validate`` or ``plan-extract`` by hand, ``PLAN_EXTRACT_WARM=0``,
 a server gone or refusing) the command runs in its own process, as it always did.
@@ -48,6 +50,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,11 +59,15 @@ from pipeline import interrupt
 SOCKET_ENV = "PLAN_EXTRACT_WARM_SOCKET"
 #: ``PLAN_EXTRACT_WARM=0``: every command runs in its own process (``make run`` starts no server).
 SWITCH_ENV = "PLAN_EXTRACT_WARM"
-#: The stages forked from the server, with what they import before their work begins (Great
-#: Expectations last, with the stand-ins ``suites.Runner`` puts in first). Extraction runs
-#: in its own process: its imports are cheap (0.2 s), and a child of this server would share
-#: (and be charged for) the memory of everything imported here.
+#: The stages forked from the warm process, with what they import before their work begins.
+#: The first process imports extraction's modules only (0.2 s, while DVC starts) and forks
+#: extraction's child: it and its page workers share no more than an extract process holds.
+#: A second process, forked from the first at once, imports the rest (Great Expectations
+#: last, with the stand-ins ``suites.Runner`` puts in first) and forks validate's and
+#: publish's children.
 PRELOAD = {
+    "extract": ("pipeline.settings", "pipeline.stages", "pipeline.extract",
+                "pipeline.layout.parallel", "pipeline.staging"),
     "publish": ("pipeline.settings", "pipeline.stages", "pyarrow.parquet", "pipeline.publish",
                 "pipeline.metrics", "pipeline.report.build", "pipeline.compare.diff",
                 "pipeline.compare.output", "pipeline.compare.staged", "jinja2", "xlsxwriter",
@@ -243,21 +250,46 @@ def serve(path: Path, memory_bytes: int, idle_seconds: float = IDLE_SECONDS) -> 
     listener = _listen(path)
     if listener is None:
         raise BusyError("another warm process serves this socket", str(path))
-    server = _Server(path, listener, idle_seconds)
-    for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD):
-        signal.signal(s, lambda signum, frame: None)  # noted through the wake-up socket
+    server = _Server(idle_seconds, listener, path)
     try:
         apply_memory_limit(memory_bytes)
         os.environ.setdefault("JE_ARROW_MALLOC_CONF", "background_thread:false")  # no thread
-        for names in PRELOAD.values():
-            _import(names)
-        gc.collect()  # what exists now is shared by every child: no collector walks it
-        gc.freeze()
+        with _stoppable():
+            _import(PRELOAD["extract"])
+            server.start_heavy()
         server.loop()
+    except _Stopped:  # DVC had nothing to run: `make run` ends before the imports would
+        pass
     finally:
         signal.set_wakeup_fd(-1)
         server.close()
+        server.end_heavy()
     return 0
+
+
+class _Stopped(BaseException):
+    """SIGTERM, SIGINT or SIGHUP while importing: nothing is served yet, so stop at once."""
+
+
+def _stop_now(signum: int, frame) -> None:
+    raise _Stopped
+
+
+@contextmanager
+def _stoppable() -> Iterator[None]:
+    """Stop signals raise ``_Stopped`` in the block; after it they are noted through the
+    wake-up socket (the loop stops taking work and lets running children finish)."""
+    stops = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    for s in stops:
+        signal.signal(s, _stop_now)
+    signal.signal(signal.SIGCHLD, _noted)
+    yield
+    for s in stops:
+        signal.signal(s, _noted)
+
+
+def _noted(signum: int, frame) -> None:
+    """A handler that does nothing: the signal's number reaches the loop's wake-up socket."""
 
 
 def _import(names: tuple[str, ...]) -> None:
@@ -271,28 +303,75 @@ def _import(names: tuple[str, ...]) -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 (the child imports it again, and fails there)
             pass
+    gc.collect()  # what exists now is shared by every child: no collector walks it
+    gc.freeze()
 
 
 class _Server:
-    def __init__(self, path: Path, listener: socket.socket, idle_seconds: float):
-        self.path, self.inode = path, os.stat(path).st_ino
-        self.listener, self.idle = listener, idle_seconds
+    """The warm process's loop: forks a child per request, relays its exit status, kills it
+    when its command has gone. The first process (``listener``) takes the commands and runs
+    extraction's; it hands validate's and publish's to the second (``upstream`` there)."""
+
+    def __init__(self, idle_seconds: float | None, listener: socket.socket | None = None,
+                 path: Path | None = None, upstream: socket.socket | None = None):
+        self.path, self.listener, self.upstream, self.idle = path, listener, upstream, idle_seconds
+        self.inode = os.stat(path).st_ino if path else 0
+        self.heavy: socket.socket | None = None  # to the second process
+        self.heavy_pid = 0
         self.wake, self._wake_w = socket.socketpair()  # signals arrive as bytes here
         self._wake_w.setblocking(False)
         signal.set_wakeup_fd(self._wake_w.fileno(), warn_on_full_buffer=False)
         self.jobs: dict[int, _Job] = {}
         self.stopping = False
         self.sel = selectors.DefaultSelector()
-        self.sel.register(listener, selectors.EVENT_READ, "accept")
         self.sel.register(self.wake, selectors.EVENT_READ, "wake")
+        if listener is not None:
+            self.sel.register(listener, selectors.EVENT_READ, "accept")
+        if upstream is not None:
+            self.sel.register(upstream, selectors.EVENT_READ, "handed")
 
     def close(self, unlink: bool = True) -> None:
         """Close every socket (``unlink``: and remove ours from the folder)."""
-        if unlink and self.listener.fileno() >= 0:
+        if unlink and self.listener is not None and self.listener.fileno() >= 0:
             _unlink_if(self.path, self.inode)
-        for sock in (self.listener, self.wake, self._wake_w, *(j.conn for j in self.jobs.values())):
-            sock.close()
+        for sock in (self.listener, self.upstream, self.heavy, self.wake, self._wake_w,
+                     *(j.conn for j in self.jobs.values())):
+            if sock is not None:
+                sock.close()
         self.sel.close()
+
+    def start_heavy(self) -> None:
+        """Fork the second process: it imports what validate and publish need, and runs them."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        server = os.getpid()
+        pid = os.fork()
+        if pid:
+            theirs.close()
+            self.heavy, self.heavy_pid = ours, pid
+            return
+        try:  # the second process
+            signal.set_wakeup_fd(-1)
+            _die_with(signal.SIGTERM)
+            if os.getppid() == server:
+                ours.close()
+                self.close(unlink=False)
+                heavy = _Server(None, upstream=theirs)
+                with _stoppable():
+                    _import(PRELOAD["publish"] + PRELOAD["validate"])
+                heavy.loop()
+        except _Stopped:
+            pass
+        finally:
+            os._exit(0)
+
+    def end_heavy(self) -> None:
+        """Stop the second process and wait for it (its CPU time is counted with ours)."""
+        if self.heavy_pid:
+            _kill(self.heavy_pid, signal.SIGTERM)
+            try:
+                os.waitpid(self.heavy_pid, 0)
+            except ChildProcessError:
+                pass
 
     def loop(self) -> None:
         while not (self.stopping and not self.jobs):
@@ -302,6 +381,8 @@ class _Server:
             for key, _ in events:
                 if key.data == "accept":
                     self._accept()
+                elif key.data == "handed":
+                    self._handed()
                 elif key.data == "wake":
                     self._signals()
                 else:
@@ -311,11 +392,20 @@ class _Server:
         for signum in self.wake.recv(256):
             if signum == signal.SIGCHLD:
                 self._reap()
-            elif not self.stopping:  # stop taking work; the running children finish
-                self.stopping = True
-                self.sel.unregister(self.listener)
-                _unlink_if(self.path, self.inode)  # commands from now on run on their own
-                self.listener.close()
+            else:
+                self._stop()
+
+    def _stop(self) -> None:
+        """Take no more work (commands from now on run on their own); the children finish."""
+        if self.stopping:
+            return
+        self.stopping = True
+        for sock in (self.listener, self.upstream):
+            if sock is not None and sock.fileno() >= 0:
+                self.sel.unregister(sock)
+                if sock is self.listener:
+                    _unlink_if(self.path, self.inode)
+                sock.close()
 
     def _reap(self) -> None:
         while True:
@@ -326,14 +416,18 @@ class _Server:
             if not pid:
                 return
             job = self.jobs.pop(pid, None)
-            if job is not None:
-                if _registered(self.sel, job.conn):
-                    self.sel.unregister(job.conn)
-                try:
-                    job.conn.sendall(_FRAME.pack(b"X", status))
-                except OSError:
-                    pass
-                job.conn.close()
+            if job is None:  # the second process died: its work is refused from now on
+                if self.heavy is not None:
+                    self.heavy.close()
+                self.heavy, self.heavy_pid = None, 0
+                continue
+            if _registered(self.sel, job.conn):
+                self.sel.unregister(job.conn)
+            try:
+                job.conn.sendall(_FRAME.pack(b"X", status))
+            except OSError:
+                pass
+            job.conn.close()
 
     def _client_spoke(self, job: _Job) -> None:
         """The command closed its end (it was killed): kill its child, and the child's workers."""
@@ -352,12 +446,54 @@ class _Server:
             conn, _ = self.listener.accept()
         except OSError:
             return
-        fds: list[int] = []
         try:
             conn.settimeout(10)
             _check_peer(conn)
             request, fds = _read_request(conn)
-            if self.stopping or _threads() != 1:
+        except (OSError, ValueError):
+            conn.close()
+            return
+        if _command(request["argv"]) != "extract" and self._hand_over(conn, request, fds):
+            return
+        self._start(conn, request, fds)
+
+    def _hand_over(self, conn: socket.socket, request: dict, fds: list[int]) -> bool:
+        """Pass the request to the second process (True), or refuse it if it is gone."""
+        try:
+            if self.heavy is None:
+                raise OSError("no second process")
+            socket.send_fds(self.heavy, [json.dumps(request).encode()], [conn.fileno(), *fds])
+        except OSError:
+            self._start(conn, request, fds, refuse=True)
+            return True
+        for fd in fds:
+            os.close(fd)
+        conn.close()
+        return True
+
+    def _handed(self) -> None:
+        try:
+            data, fds, _, _ = socket.recv_fds(self.upstream, 1 << 20, 4)
+        except OSError:
+            data, fds = b"", []
+        if not data:  # the first process has gone
+            self._stop()
+            return
+        conn = socket.socket(fileno=fds[0])
+        try:
+            request = json.loads(data)
+        except ValueError:
+            for fd in fds[1:]:
+                os.close(fd)
+            conn.close()
+            return
+        self._start(conn, request, fds[1:])
+
+    def _start(self, conn: socket.socket, request: dict, fds: list[int], refuse: bool = False) -> None:
+        """Fork the child that runs ``request`` on the command's ``fds``; tell the command."""
+        try:
+            conn.settimeout(10)
+            if refuse or self.stopping or _threads() != 1:
                 conn.sendall(_FRAME.pack(b"N", 0))
                 conn.close()
                 return

@@ -21,25 +21,13 @@ from pathlib import Path
 import pytest
 
 from pipeline import errors
-from tests.test_make_run import copy_project, snapshot
+from tests.test_make_run import children, copy_project, snapshot
 from tests.test_safety import done, project  # noqa: F401 (fixtures: a folder after a run)
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
 
 EXE = Path(sys.executable).with_name("plan-extract")
 NO_PARAMS = ["--params", "/nonexistent/params.yaml"]
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for stat_file in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat_file.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.append(int(stat_file.parent.name))
-    return found
 
 
 def alive(pid: int) -> bool:
@@ -51,10 +39,11 @@ def alive(pid: int) -> bool:
 
 
 def wait_for(condition, seconds: float = 30) -> bool:
+    """Poll ``condition`` until it holds (True) or time is up (False); it may act."""
     deadline = time.monotonic() + seconds
-    while not condition() and time.monotonic() < deadline:
+    while not (met := condition()) and time.monotonic() < deadline:
         time.sleep(0.01)
-    return condition()
+    return bool(met)
 
 
 class Server:
@@ -69,10 +58,25 @@ class Server:
     def env(self, **extra: str) -> dict[str, str]:
         return {**os.environ, "PLAN_EXTRACT_WARM_SOCKET": str(self.socket), **extra}
 
+    def jobs(self) -> list[int]:
+        """The children running commands (each leads a process group of its own)."""
+        return [pid for pid in self.tree() if pid == _pgid(pid)]
+
+    def tree(self) -> list[int]:
+        """The second process (forked at start), the children, their workers."""
+        found, todo = [], [self.proc.pid]
+        while todo:
+            found += (new := [c for parent in todo for c in children(parent)])
+            todo = new
+        return found
+
+    def second(self) -> int:
+        return next(pid for pid in children(self.proc.pid) if pid != _pgid(pid))
+
     def child(self) -> int:
-        """The one child the server runs now (waits for it)."""
-        assert wait_for(lambda: len(children(self.proc.pid)) == 1)
-        return children(self.proc.pid)[0]
+        """The one child running a command now (waits for it)."""
+        assert wait_for(lambda: len(self.jobs()) == 1)
+        return self.jobs()[0]
 
     def held_child(self) -> int:
         """The child, once it waits for its FIFO (a test's signal reaches its handlers)."""
@@ -84,6 +88,13 @@ class Server:
         if self.proc.poll() is None:
             self.proc.terminate()
         self.proc.wait(timeout=30)
+
+
+def _pgid(pid: int) -> int:
+    try:
+        return os.getpgid(pid)
+    except OSError:
+        return 0
 
 
 def _wchan(pid: int) -> str:
@@ -133,7 +144,7 @@ def test_a_stage_through_the_server_writes_what_it_writes_on_its_own(project, se
     warm = tmp_path / "warm.json"
     assert run(project, dict(os.environ), "-q", "validate", "staged", "--report", str(alone)).returncode == 0
     seen: list[int] = []
-    watcher = threading.Thread(target=lambda: wait_for(lambda: seen.extend(children(server.proc.pid))
+    watcher = threading.Thread(target=lambda: wait_for(lambda: seen.extend(server.jobs())
                                                        or bool(seen), 60))
     watcher.start()
     result = run(project, server.env(), "-q", "validate", "staged", "--report", str(warm))
@@ -199,7 +210,9 @@ def test_a_killed_command_takes_its_child_along(project, server):
 def test_a_killed_server_takes_its_children_along_and_the_command_runs_itself(project, server):
     proc, fifo = held(project, server, "-q", "validate", "staged")
     child = server.child()
+    second = server.second()
     server.proc.kill()
+    os.kill(second, signal.SIGKILL)
     assert wait_for(lambda: not alive(child), 10)
     release(fifo)  # the command itself now reads it
     out, err = proc.communicate(timeout=120)
@@ -231,7 +244,7 @@ def test_switched_off_the_command_does_not_connect(project, server):
     result = subprocess.Popen([str(EXE), *NO_PARAMS, "-q", "validate", "staged"], cwd=project,
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     while result.poll() is None:
-        watcher_seen += children(server.proc.pid)
+        watcher_seen += server.jobs()
         time.sleep(0.01)
     assert result.returncode == 0 and not watcher_seen
 
@@ -256,9 +269,11 @@ def test_the_server_dies_with_the_process_that_started_it(tmp_path):
                                stdout=subprocess.PIPE, text=True)
     pid = int(starter.stdout.readline())
     assert wait_for(sock.exists, 60)
+    assert wait_for(lambda: len(children(pid)) == 1)
+    second = children(pid)
     starter.kill()
     starter.wait()
-    assert wait_for(lambda: not alive(pid), 30)
+    assert wait_for(lambda: not alive(pid) and not alive(second[0]), 30)
     assert not sock.exists()
 
 
