@@ -94,9 +94,11 @@ def open_pdf(path: Path, password: str | None = None,
     repairs = [f"{header} bytes before the %PDF- header skipped"] if header else []
     if padding := _check_complete(data, file):
         repairs.append(f"{padding} bytes of padding after %%EOF ignored")
-    with pdf_errors(file):
+    # the stream is closed once read: its bytes go now, not when the collector finds the
+    # document (pdfminer's objects refer to one another), which may be after extraction
+    with pdf_errors(file), io.BytesIO(data) as stream:
         with page_timeout(limits.page_seconds, "reading the document structure"):
-            document, page_count, rebuilt = _read_structure(data, password, limits, file)
+            document, page_count, rebuilt = _read_structure(data, stream, password, limits, file)
         metadata = _metadata(document)
     return SourcePdf(path=path, sha256=hashlib.sha256(data).hexdigest(),
                      page_count=page_count, metadata=metadata, password=password,
@@ -154,7 +156,7 @@ def _check_startxref(data: bytes, file: str) -> None:
             f"but the file has {len(data)} bytes", file)
 
 
-def _read_structure(data: bytes, password: str | None, limits: Limits,
+def _read_structure(data: bytes, stream: io.BytesIO, password: str | None, limits: Limits,
                     file: str) -> tuple[PDFDocument, int, list[str]]:
     """The document, its page count, and the repairs it needed (a rebuilt xref, a page
     tree's wrong /Count).
@@ -167,12 +169,12 @@ def _read_structure(data: bytes, password: str | None, limits: Limits,
     try:
         with pdf_errors(file):
             _check_startxref(data, file)
-            document = _parse(data, password, file)
+            document = _parse(stream, password, file)
             return document, *_count_pages(document, limits, file)
     except DamagedPdfError as as_written:
         try:
             with pdf_errors(file):
-                document = _parse(data, password, file, fallback=True)
+                document = _parse(stream, password, file, fallback=True)
                 page_count, quirks = _count_pages(document, limits, file)
         except DamagedPdfError:
             raise as_written from None
@@ -181,7 +183,7 @@ def _read_structure(data: bytes, password: str | None, limits: Limits,
             f"{as_written.reason})", *quirks]
 
 
-def _parse(data: bytes, password: str | None, file: str, fallback: bool = False) -> PDFDocument:
+def _parse(stream: io.BytesIO, password: str | None, file: str, fallback: bool = False) -> PDFDocument:
     """The pdfminer document, refusing what pdfminer would silently repair: a broken xref
     or trailer.
 
@@ -190,7 +192,7 @@ def _parse(data: bytes, password: str | None, file: str, fallback: bool = False)
     """
     try:
         with _pdfminer_warnings() as warnings:
-            document = PDFDocument(PDFParser(io.BytesIO(data)), password=password or "",
+            document = PDFDocument(PDFParser(stream), password=password or "",
                                    fallback=fallback)
     except PDFPasswordIncorrect:
         raise EncryptedPdfError(
