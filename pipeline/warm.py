@@ -8,8 +8,8 @@ waits. A stage command (``plan-extract -q validate …``, as DVC runs it) connec
 over its arguments, working folder, environment, umask, resource limits, priority and its
 stdin/stdout/stderr (``SCM_RIGHTS``); the server forks a child that runs the same
 ``cli.main()`` with them, and the command relays the child's exit status exactly. The server
-is two processes (``PRELOAD``): the first forks extraction's child, the second (forked from the
-first at once) validation's and publishing's, after importing Great Expectations.
+is a chain of processes, one a stage (``PRELOAD``), each forked from the one before with that
+stage's modules imported on top.
 
 Without a server (``dvc repro validate`` or ``plan-extract`` by hand, ``PLAN_EXTRACT_WARM=0``,
 a server gone or refusing) the command runs in its own process, as it always did.
@@ -60,18 +60,17 @@ SOCKET_ENV = "PLAN_EXTRACT_WARM_SOCKET"
 #: ``PLAN_EXTRACT_WARM=0``: every command runs in its own process (``make run`` starts no server).
 SWITCH_ENV = "PLAN_EXTRACT_WARM"
 #: The stages forked from the warm process, with what they import before their work begins.
-#: The first process imports extraction's modules only (0.2 s, while DVC starts) and forks
-#: extraction's child: it and its page workers share no more than an extract process holds.
-#: A second process, forked from the first at once, imports the rest (Great Expectations
-#: last, with the stand-ins ``suites.Runner`` puts in first) and forks validate's and
-#: publish's children.
+#: The warm process is a chain, one process a stage: the first imports extraction's modules
+#: (0.2 s, while DVC starts) and forks extraction's children; the next, forked from it at
+#: once, adds publishing's, and the last Great Expectations (with the stand-ins
+#: ``suites.Runner`` puts in first) and pandas, for validation. Each stage's child so shares
+#: no more memory than a process of its own would hold.
 PRELOAD = {
     "extract": ("pipeline.settings", "pipeline.stages", "pipeline.extract",
                 "pipeline.layout.parallel", "pipeline.staging"),
-    "publish": ("pipeline.settings", "pipeline.stages", "pyarrow.parquet", "pipeline.publish",
-                "pipeline.metrics", "pipeline.report.build", "pipeline.compare.diff",
-                "pipeline.compare.output", "pipeline.compare.staged", "jinja2", "xlsxwriter",
-                "sudachipy"),
+    "publish": ("pyarrow.parquet", "pipeline.publish", "pipeline.metrics", "pipeline.report.build",
+                "pipeline.compare.diff", "pipeline.compare.output", "pipeline.compare.staged",
+                "jinja2", "xlsxwriter", "sudachipy"),
     "validate": ("pandas", "pipeline.validate.command", "great_expectations"),
 }
 WARM_COMMANDS = frozenset(PRELOAD)
@@ -250,20 +249,21 @@ def serve(path: Path, memory_bytes: int, idle_seconds: float = IDLE_SECONDS) -> 
     listener = _listen(path)
     if listener is None:
         raise BusyError("another warm process serves this socket", str(path))
-    server = _Server(idle_seconds, listener, path)
+    (command, modules), *later = PRELOAD.items()
+    server = _Server((command,), idle_seconds, listener, path)
     try:
         apply_memory_limit(memory_bytes)
         os.environ.setdefault("JE_ARROW_MALLOC_CONF", "background_thread:false")  # no thread
         with _stoppable():
-            _import(PRELOAD["extract"])
-            server.start_heavy()
+            _import(modules)
+            server.start_next(later)
         server.loop()
     except _Stopped:  # DVC had nothing to run: `make run` ends before the imports would
         pass
     finally:
         signal.set_wakeup_fd(-1)
         server.close()
-        server.end_heavy()
+        server.end_next()
     return 0
 
 
@@ -308,16 +308,19 @@ def _import(names: tuple[str, ...]) -> None:
 
 
 class _Server:
-    """The warm process's loop: forks a child per request, relays its exit status, kills it
-    when its command has gone. The first process (``listener``) takes the commands and runs
-    extraction's; it hands validate's and publish's to the second (``upstream`` there)."""
+    """One process of the warm chain: forks a child for each request of its ``commands``,
+    relays the child's exit status, kills it when its command has gone, and hands every other
+    request to the next process. The first one takes the commands from the socket
+    (``listener``); each next one from the one before it (``upstream``)."""
 
-    def __init__(self, idle_seconds: float | None, listener: socket.socket | None = None,
-                 path: Path | None = None, upstream: socket.socket | None = None):
-        self.path, self.listener, self.upstream, self.idle = path, listener, upstream, idle_seconds
+    def __init__(self, commands: tuple[str, ...], idle_seconds: float | None,
+                 listener: socket.socket | None = None, path: Path | None = None,
+                 upstream: socket.socket | None = None):
+        self.commands, self.idle = commands, idle_seconds
+        self.path, self.listener, self.upstream = path, listener, upstream
         self.inode = os.stat(path).st_ino if path else 0
-        self.heavy: socket.socket | None = None  # to the second process
-        self.heavy_pid = 0
+        self.next: socket.socket | None = None
+        self.next_pid = 0
         self.wake, self._wake_w = socket.socketpair()  # signals arrive as bytes here
         self._wake_w.setblocking(False)
         signal.set_wakeup_fd(self._wake_w.fileno(), warn_on_full_buffer=False)
@@ -334,42 +337,51 @@ class _Server:
         """Close every socket (``unlink``: and remove ours from the folder)."""
         if unlink and self.listener is not None and self.listener.fileno() >= 0:
             _unlink_if(self.path, self.inode)
-        for sock in (self.listener, self.upstream, self.heavy, self.wake, self._wake_w,
+        for sock in (self.listener, self.upstream, self.next, self.wake, self._wake_w,
                      *(j.conn for j in self.jobs.values())):
             if sock is not None:
                 sock.close()
         self.sel.close()
 
-    def start_heavy(self) -> None:
-        """Fork the second process: it imports what validate and publish need, and runs them."""
+    def start_next(self, stages: list[tuple[str, tuple[str, ...]]]) -> None:
+        """Fork the next process: it imports the first of ``stages``' modules on top of ours,
+        forks the one after it, and runs that stage's commands."""
+        if not stages:
+            return
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         server = os.getpid()
         pid = os.fork()
         if pid:
             theirs.close()
-            self.heavy, self.heavy_pid = ours, pid
+            self.next, self.next_pid = ours, pid
             return
-        try:  # the second process
+        try:  # the next process
             signal.set_wakeup_fd(-1)
             _die_with(signal.SIGTERM)
             if os.getppid() == server:
                 ours.close()
                 self.close(unlink=False)
-                heavy = _Server(None, upstream=theirs)
-                with _stoppable():
-                    _import(PRELOAD["publish"] + PRELOAD["validate"])
-                heavy.loop()
+                (command, modules), *later = stages
+                nxt = _Server((command,), None, upstream=theirs)
+                try:
+                    with _stoppable():
+                        _import(modules)
+                        nxt.start_next(later)
+                    nxt.loop()
+                finally:
+                    nxt.close()
+                    nxt.end_next()
         except _Stopped:
             pass
         finally:
             os._exit(0)
 
-    def end_heavy(self) -> None:
-        """Stop the second process and wait for it (its CPU time is counted with ours)."""
-        if self.heavy_pid:
-            _kill(self.heavy_pid, signal.SIGTERM)
+    def end_next(self) -> None:
+        """Stop the next process and wait for it (its CPU time is counted with ours)."""
+        if self.next_pid:
+            _kill(self.next_pid, signal.SIGTERM)
             try:
-                os.waitpid(self.heavy_pid, 0)
+                os.waitpid(self.next_pid, 0)
             except ChildProcessError:
                 pass
 
@@ -416,10 +428,10 @@ class _Server:
             if not pid:
                 return
             job = self.jobs.pop(pid, None)
-            if job is None:  # the second process died: its work is refused from now on
-                if self.heavy is not None:
-                    self.heavy.close()
-                self.heavy, self.heavy_pid = None, 0
+            if job is None:  # the next process died: its work is refused from now on
+                if self.next is not None:
+                    self.next.close()
+                self.next, self.next_pid = None, 0
                 continue
             if _registered(self.sel, job.conn):
                 self.sel.unregister(job.conn)
@@ -453,30 +465,30 @@ class _Server:
         except (OSError, ValueError):
             conn.close()
             return
-        if _command(request["argv"]) != "extract" and self._hand_over(conn, request, fds):
-            return
-        self._start(conn, request, fds)
+        self._route(conn, request, fds)
 
-    def _hand_over(self, conn: socket.socket, request: dict, fds: list[int]) -> bool:
-        """Pass the request to the second process (True), or refuse it if it is gone."""
+    def _route(self, conn: socket.socket, request: dict, fds: list[int]) -> None:
+        """Run the request here, or pass it on to the next process (refuse it if there is none)."""
+        if _command(request["argv"]) in self.commands:
+            self._start(conn, request, fds)
+            return
         try:
-            if self.heavy is None:
-                raise OSError("no second process")
-            socket.send_fds(self.heavy, [json.dumps(request).encode()], [conn.fileno(), *fds])
+            if self.next is None:
+                raise OSError("no next process")
+            socket.send_fds(self.next, [json.dumps(request).encode()], [conn.fileno(), *fds])
         except OSError:
             self._start(conn, request, fds, refuse=True)
-            return True
+            return
         for fd in fds:
             os.close(fd)
         conn.close()
-        return True
 
     def _handed(self) -> None:
         try:
             data, fds, _, _ = socket.recv_fds(self.upstream, 1 << 20, 4)
         except OSError:
             data, fds = b"", []
-        if not data:  # the first process has gone
+        if not data:  # the process before this one has gone
             self._stop()
             return
         conn = socket.socket(fileno=fds[0])
@@ -487,7 +499,7 @@ class _Server:
                 os.close(fd)
             conn.close()
             return
-        self._start(conn, request, fds[1:])
+        self._route(conn, request, fds[1:])
 
     def _start(self, conn: socket.socket, request: dict, fds: list[int], refuse: bool = False) -> None:
         """Fork the child that runs ``request`` on the command's ``fds``; tell the command."""

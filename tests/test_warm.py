@@ -70,8 +70,9 @@ class Server:
             todo = new
         return found
 
-    def second(self) -> int:
-        return next(pid for pid in children(self.proc.pid) if pid != _pgid(pid))
+    def chain(self) -> list[int]:
+        """The warm process's other processes (forked at start, in the server's group)."""
+        return [pid for pid in self.tree() if _pgid(pid) == _pgid(self.proc.pid)]
 
     def child(self) -> int:
         """The one child running a command now (waits for it)."""
@@ -210,9 +211,10 @@ def test_a_killed_command_takes_its_child_along(project, server):
 def test_a_killed_server_takes_its_children_along_and_the_command_runs_itself(project, server):
     proc, fifo = held(project, server, "-q", "validate", "staged")
     child = server.child()
-    second = server.second()
+    chain = server.chain()
     server.proc.kill()
-    os.kill(second, signal.SIGKILL)
+    for pid in chain:
+        os.kill(pid, signal.SIGKILL)
     assert wait_for(lambda: not alive(child), 10)
     release(fifo)  # the command itself now reads it
     out, err = proc.communicate(timeout=120)
@@ -269,11 +271,11 @@ def test_the_server_dies_with_the_process_that_started_it(tmp_path):
                                stdout=subprocess.PIPE, text=True)
     pid = int(starter.stdout.readline())
     assert wait_for(sock.exists, 60)
-    assert wait_for(lambda: len(children(pid)) == 1)
-    second = children(pid)
+    assert wait_for(lambda: len(children(pid)) == 1 and len(children(children(pid)[0])) == 1)
+    chain = [pid, *children(pid), *children(children(pid)[0])]
     starter.kill()
     starter.wait()
-    assert wait_for(lambda: not alive(pid) and not alive(second[0]), 30)
+    assert wait_for(lambda: not any(alive(p) for p in chain), 30)
     assert not sock.exists()
 
 
