@@ -61,10 +61,10 @@ SOCKET_ENV = "PLAN_EXTRACT_WARM_SOCKET"
 SWITCH_ENV = "PLAN_EXTRACT_WARM"
 #: The stages forked from the warm process, with what they import before their work begins.
 #: The warm process is a chain, one process a stage: the first imports extraction's modules
-#: (0.2 s, while DVC starts) and forks extraction's children; the next, forked from it at
-#: once, adds publishing's, and the last Great Expectations (with the stand-ins
-#: ``suites.Runner`` puts in first) and pandas, for validation. Each stage's child so shares
-#: no more memory than a process of its own would hold.
+#: (0.2 s, while DVC starts) and forks extraction's children; the next, forked from it when
+#: the first command comes, adds publishing's, and the last Great Expectations (with the
+#: stand-ins ``suites.Runner`` puts in first) and pandas, for validation. Each stage's child
+#: so shares no more memory than a process of its own would hold.
 PRELOAD = {
     "extract": ("pipeline.settings", "pipeline.stages", "pipeline.extract",
                 "pipeline.layout.parallel", "pipeline.staging"),
@@ -256,7 +256,7 @@ def serve(path: Path, memory_bytes: int, idle_seconds: float = IDLE_SECONDS) -> 
         os.environ.setdefault("JE_ARROW_MALLOC_CONF", "background_thread:false")  # no thread
         with _stoppable():
             _import(modules)
-            server.start_next(later)
+        server.later = later  # the next processes start with the first command
         server.loop()
     except _Stopped:  # DVC had nothing to run: `make run` ends before the imports would
         pass
@@ -321,6 +321,9 @@ class _Server:
         self.inode = os.stat(path).st_ino if path else 0
         self.next: socket.socket | None = None
         self.next_pid = 0
+        #: stages whose processes start when the first command comes (an unchanged `make run`
+        #: ends without paying their imports)
+        self.later: list[tuple[str, tuple[str, ...]]] = []
         self.wake, self._wake_w = socket.socketpair()  # signals arrive as bytes here
         self._wake_w.setblocking(False)
         signal.set_wakeup_fd(self._wake_w.fileno(), warn_on_full_buffer=False)
@@ -454,6 +457,8 @@ class _Server:
         _kill_group(job.pid)
 
     def _accept(self) -> None:
+        self.start_next(self.later)  # before accepting: the next process holds no command's fd
+        self.later = []
         try:
             conn, _ = self.listener.accept()
         except OSError:

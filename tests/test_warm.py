@@ -271,8 +271,10 @@ def test_the_server_dies_with_the_process_that_started_it(tmp_path):
                                stdout=subprocess.PIPE, text=True)
     pid = int(starter.stdout.readline())
     assert wait_for(sock.exists, 60)
-    assert wait_for(lambda: len(children(pid)) == 1 and len(children(children(pid)[0])) == 1)
-    chain = [pid, *children(pid), *children(children(pid)[0])]
+    env = {**os.environ, "PLAN_EXTRACT_WARM_SOCKET": str(sock)}
+    assert run(tmp_path, env, "validate", "nowhere").returncode == errors.UsageError.exit_code
+    chain = [pid, *children(pid), *children(children(pid)[0])]  # started by the first command
+    assert len(chain) == 3
     starter.kill()
     starter.wait()
     assert wait_for(lambda: not any(alive(p) for p in chain), 30)
