@@ -54,15 +54,17 @@ Operation = tuple[str, list]
 #: ``#`` (pdfminer reads it as a token of its own): white space is pdfminer's ``\s``.
 _END = rb"\s/\[\]()<>{}%"
 _NUMBER = rb"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
+_KEYWORD = rb"(?:[A-Za-z][^" + _END + rb"#]*|['\"])(?=[" + _END + rb"]|\Z)"
 _TOKEN = re.compile(
     rb"(?:[\s\0]+|%[^\r\n]*)*+"  # white space (a NUL byte too) and comments before it
-    rb"(?:(" + _NUMBER + rb"(?:\s+" + _NUMBER + rb")*)(?=[" + _END + rb"\0]|\Z)"  # 1 numbers
-    rb"|([A-Za-z][^" + _END + rb"#]*|['\"])(?=[" + _END + rb"]|\Z)"  # 2 a keyword
-    rb"|(<[0-9A-Fa-f\s]*>)"  # 3 a hex string
-    rb"|(/[^" + _END + rb"]*)"  # 4 a name
-    rb"|(\((?:[^()\\]|\\[\s\S]|\((?:[^()\\]|\\[\s\S])*\))*\))"  # 5 a literal string
-    rb"|(\[|\]|<<|>>)"  # 6 an array's or a dictionary's bracket
-    rb"|(\S[\s\S]*)"  # 7 anything else, and all after it: left to pdfminer
+    rb"(?:(" + _NUMBER + rb"(?:\s+" + _NUMBER + rb")*)(?=[" + _END + rb"\0]|\Z)"  # 1 numbers,
+    rb"(?:\s+(" + _KEYWORD + rb"))?"  # 2 and the keyword after them: an operation in one match
+    rb"|(" + _KEYWORD + rb")"  # 3 a keyword
+    rb"|(<[0-9A-Fa-f\s]*>)"  # 4 a hex string
+    rb"|(/[^" + _END + rb"]*)"  # 5 a name
+    rb"|(\((?:[^()\\]|\\[\s\S]|\((?:[^()\\]|\\[\s\S])*\))*\))"  # 6 a literal string
+    rb"|(\[|\]|<<|>>)"  # 7 an array's or a dictionary's bracket
+    rb"|(\S[\s\S]*)"  # 8 anything else, and all after it: left to pdfminer
     rb"|\Z)")  # the end (after white space)
 #: A literal string's escapes: up to three octal digits, or one character.
 _ESCAPE = re.compile(rb"\\(?:([0-7]{1,3})|([\s\S]))")
@@ -173,10 +175,13 @@ def _operations(streams: list[PDFStream]) -> list[Operation]:
             raise LeftToPdfminer("a long stream")
         if i < last and _LAST_NAME.search(data):  # pdfminer may read it on into the next
             raise LeftToPdfminer("a name at the end of a stream")
-        for number, keyword, hexstring, name, string, bracket, other in _TOKEN.findall(data):
+        for number, after, keyword, hexstring, name, string, bracket, other in _TOKEN.findall(data):
             if number:  # one or more, apart by white space
                 current.extend([float(n) if b"." in n else int(n) for n in number.split()])
-            elif keyword:
+                if not after:
+                    continue
+                keyword = after
+            if keyword:
                 if keyword == b"true":
                     current.append(True)
                 elif keyword == b"false":
