@@ -9,6 +9,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 #: Unicode's Equivalent_Unified_Ideograph property: CJK radicals (Supplement U+2E80–U+2EFF,
@@ -76,6 +77,7 @@ def suspects(text: str) -> Counter[str]:
     return kinds
 
 
+@lru_cache(maxsize=4096)  # the readers compare the vocabulary's words again and again
 def label_key(text: str) -> str:
     """A label, header or heading word as the readers compare it: NFKC with every layout
     whitespace removed (spaces, ideographic spaces, line breaks), so that 「事 業」 (均等割付),

@@ -111,6 +111,8 @@ def settle_cut_rows(page: PageContent) -> None:
 def guessed_glyphs(page: PageContent) -> list[str]:
     """Where each glyph whose Unicode is a guess sits: its cell (or line), the text it
     spoilt, and the glyphs (for an error an analyst can act on)."""
+    if not page.guesses:
+        return []
     wanted = {g.index: g for g in page.guesses}
     places = [(cell.where(), cell.lines) for table in page.tables for cell in table.cells
               if cell.page == page.number]
