@@ -635,6 +635,16 @@ def _reopen_stdio() -> None:
 def _listen(path: Path) -> socket.socket | None:
     """The listening socket at ``path`` (mode 0600, in a 0700 folder of this user's);
     ``None`` if another server answers there. A stale socket is replaced."""
+    from pipeline.errors import OutputError
+
+    try:
+        return _bind(path)
+    except OSError as e:
+        raise OutputError(f"cannot make the warm process's socket: {e.strerror or e}",
+                          str(path)) from e
+
+
+def _bind(path: Path) -> socket.socket | None:
     from pipeline.errors import UsageError
 
     folder = path.parent
@@ -644,6 +654,9 @@ def _listen(path: Path) -> socket.socket | None:
         raise UsageError("the warm process's folder must be the user's own, mode 0700",
                          str(folder))
     if os.path.lexists(path):
+        if not stat.S_ISSOCK(os.lstat(path).st_mode):
+            raise UsageError("is not a socket of the warm process: refusing to replace it",
+                             str(path))
         try:
             _connect(path).close()
             return None

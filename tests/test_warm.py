@@ -296,6 +296,25 @@ def test_a_stale_socket_is_replaced_and_a_live_one_kept(tmp_path, server):
         again.stop()
 
 
+@pytest.mark.parametrize("make, code, reason", [
+    (lambda sock: sock.write_text("notes"), errors.UsageError, "is not a socket of the warm process"),
+    (lambda sock: sock.parent.chmod(0o755), errors.UsageError, "must be the user's own, mode 0700"),
+    (lambda sock: sock.parent.rmdir() or sock.parent.write_text(""), errors.OutputError,
+     "cannot make the warm process's socket"),
+])
+def test_a_socket_path_that_cannot_be_ours_is_one_line_and_touched_nowhere(tmp_path, make, code,
+                                                                           reason):
+    sock = tmp_path / "w" / "warm.sock"
+    sock.parent.mkdir(mode=0o700)
+    make(sock)
+    before = sorted((p.name, p.stat().st_mode) for p in tmp_path.rglob("*"))
+    result = subprocess.run([str(EXE), *NO_PARAMS, "warm", "--socket", str(sock)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == code.exit_code
+    assert result.stderr.count("\n") == 1 and reason in result.stderr
+    assert sorted((p.name, p.stat().st_mode) for p in tmp_path.rglob("*")) == before
+
+
 def test_the_child_gets_the_commands_limits_umask_and_folder(project, server):
     soft = 6 * 2**30
     limits = lambda: (resource.setrlimit(resource.RLIMIT_AS, (soft, resource.RLIM_INFINITY)),  # noqa: E731
