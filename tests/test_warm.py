@@ -53,6 +53,7 @@ class Server:
         self.socket = folder / "warm" / "warm.sock"
         self.proc = subprocess.Popen([str(EXE), *NO_PARAMS, "warm", "--socket", str(self.socket)],
                                      stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.clients: list[subprocess.Popen] = []  # commands held by a test (killed at the end)
         assert wait_for(self.socket.exists, 60), self.proc.stderr
 
     def env(self, **extra: str) -> dict[str, str]:
@@ -86,9 +87,19 @@ class Server:
         return child
 
     def stop(self) -> None:
+        """SIGTERM, once no held command is left (a failed test leaves no process behind)."""
+        for client in self.clients:
+            if client.poll() is None:
+                client.kill()  # the server kills its child
+                client.wait()
         if self.proc.poll() is None:
             self.proc.terminate()
-        self.proc.wait(timeout=30)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            for pid in [self.proc.pid, *self.tree()]:
+                os.kill(pid, signal.SIGKILL)
+            raise
 
 
 def _pgid(pid: int) -> int:
@@ -119,6 +130,7 @@ def held(project: Path, server: Server, *argv: str, **popen) -> tuple[subprocess
     proc = subprocess.Popen([str(EXE), "--params", str(fifo), *argv], cwd=project,
                             env=server.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, **popen)
+    server.clients.append(proc)
     return proc, fifo
 
 
