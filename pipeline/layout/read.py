@@ -14,9 +14,9 @@ result is the same as reading its dicts.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
 from typing import NamedTuple
-from weakref import WeakKeyDictionary
 
 from pdfminer.converter import PDFPageAggregator
 from pdfminer.layout import LTComponent, LTContainer, LTCurve, LTImage, LTLine, LTRect
@@ -128,14 +128,13 @@ class _Device(PDFPageAggregator):
 
     def glyph(self, font: PDFFont, cid: int) -> _Glyph:
         """What the page needs of a code of a font, worked out once per worker."""
-        known = _glyphs.get(font)
-        if known is None:
-            known = _glyphs[font] = {}
+        known = _codes(font)
         glyph = known.get(cid)
         if glyph is None:
             raw, source = described(font).read(font, cid)
-            glyph = known[cid] = _Glyph(raw, source, nfkc(raw), tuple(suspects(raw).items()),
-                                        font.char_width(cid))
+            text = nfkc(raw)
+            glyph = known[cid] = _Glyph(raw, source, raw if text == raw else text,
+                                        tuple(suspects(raw).items()), font.char_width(cid))
         return glyph
 
     def note(self, glyph: _Glyph, font: PDFFont, cid: int) -> None:
@@ -183,7 +182,7 @@ class _Device(PDFPageAggregator):
         descent = font.get_descent() * fontsize
         y0, y1 = descent + rise, descent + rise + fontsize
         cy0, dy0, cy1, dy1 = c * y0, d * y0, c * y1, d * y1
-        chars, one_text, glyphs = self.chars, self.one_text, _glyphs.get(font) or {}
+        chars, one_text, glyphs = self.chars, self.one_text, _codes(font)
         height, mb_x0, mb_top = self.height, self.mb_x0, self.mb_top
         needcharspace = False
         for obj in seq:
@@ -197,7 +196,6 @@ class _Device(PDFPageAggregator):
                     glyph = glyphs.get(cid)
                     if glyph is None:
                         glyph = self.glyph(font, cid)
-                        glyphs = _glyphs[font]
                     if glyph.source or glyph.kinds:
                         self.note(glyph, font, cid)
                     adv = glyph.width * fontsize * scaling
@@ -239,7 +237,22 @@ class _Glyph(NamedTuple):
 
 
 #: per font, its codes met so far (in this process: a worker reads its pages' fonts once)
-_glyphs: WeakKeyDictionary[PDFFont, dict[int, _Glyph]] = WeakKeyDictionary()
+_glyphs: OrderedDict[PDFFont, dict[int, _Glyph]] = OrderedDict()
+#: fonts whose codes are kept: the last used (a long document may bring new fonts as it
+#: goes, each used on a few pages; a font's own maps stay in pdfminer's cache anyway)
+FONTS_KEPT = 16
+
+
+def _codes(font: PDFFont) -> dict[int, _Glyph]:
+    """The codes of ``font`` met so far, in ``_glyphs`` (the least recently used font goes)."""
+    known = _glyphs.get(font)
+    if known is None:
+        known = _glyphs[font] = {}
+        if len(_glyphs) > FONTS_KEPT:
+            _glyphs.popitem(last=False)
+    else:
+        _glyphs.move_to_end(font)
+    return known
 
 
 def read_page(page) -> PageLayout:
