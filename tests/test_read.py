@@ -209,3 +209,18 @@ def test_workers_killed_while_sending_a_result_do_not_hang_the_pool():
         threading.Thread(target=lambda: (pool.shutdown(wait=True, cancel_futures=True),
                                          done.set()), daemon=True).start()
         assert done.wait(10), f"the pool hung (worker killed after {delay} s)"
+
+
+def test_glyphs_read_alike_when_the_glyph_cache_lets_fonts_go(monkeypatch):
+    """With room for one font's codes only, every font change evicts a font: the glyphs
+    must still equal pdfplumber's (the cache only saves work)."""
+    from pipeline.layout import read
+    monkeypatch.setattr(read, "FONTS_KEPT", 1)
+    monkeypatch.setattr(read, "_glyphs", type(read._glyphs)())
+    with pdfplumber.open(SHARED / "jisshi-keikaku-full-synthetic.pdf") as pdf:
+        for page in pdf.pages[:12]:
+            ours = [(c.x0, c.top, c.x1, c.bottom, c.size, c.text) for c in read_page(page).chars]
+            theirs = [(c["x0"], c["top"], c["x1"], c["bottom"], c["size"],
+                       unicodedata.normalize("NFKC", c["text"])) for c in page.chars]
+            assert ours == theirs, f"page {page.page_number}"
+    assert len(read._glyphs) == 1
