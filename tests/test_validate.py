@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import string
+import subprocess
 import sys
 from pathlib import Path
 
@@ -284,3 +285,24 @@ def test_a_deferred_module_is_imported_on_first_use(monkeypatch):
     assert colorsys.rgb_to_hsv(1.0, 0.0, 0.0) == (0.0, 1.0, 1.0)
     assert not isinstance(sys.modules["colorsys"], Deferred)
     assert colorsys.hsv_to_rgb is sys.modules["colorsys"].hsv_to_rgb
+
+
+def test_modules_gx_never_uses_stay_unimported(excerpt, tmp_path):
+    """Each entry of UNUSED_AT_IMPORT earns its place: in a fresh interpreter GX's import and a
+    validation (one edition passing, one failing) leave it a stand-in."""
+    damaged = copy(excerpt)
+    duplicate_item_3(damaged)
+    bar_ends_2024(damaged)
+    folders = [stage(excerpt, tmp_path / "ok"), stage(damaged, tmp_path / "bad")]
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from pipeline.validate import suites, validate_dir\n"
+        "failed = [len(validate_dir(Path(p)).failures) for p in sys.argv[1:]]\n"
+        "loaded = [m for m in suites.UNUSED_AT_IMPORT\n"
+        "          if not isinstance(sys.modules.get(m), suites.Deferred)]\n"
+        "print(failed, loaded)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, *map(str, folders)], capture_output=True,
+                          text=True, cwd=Path(__file__).resolve().parents[1], check=True)
+    assert done.stdout.split("\n")[0] == "[0, 4] []", done.stdout + done.stderr

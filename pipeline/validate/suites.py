@@ -20,9 +20,15 @@ from pipeline.validate.render import shown_columns
 
 SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
 
-#: Modules GX imports at start-up for expectations these suites never use (the KL-divergence
-#: test and its altair charts): 40 % of GX's import time. They load on first use instead.
-UNUSED_AT_IMPORT = ("scipy.stats", "altair")
+#: Modules GX imports at start-up for what these suites and an ephemeral context never use:
+#: the KL-divergence test and its altair charts (40 % of GX's import time), the JSON-schema
+#: expectation (jsonschema), Data Docs' Markdown (mistune), tqdm's asyncio flavour, the e-mail
+#: action (smtplib, email.policy) and the config file of a file-backed context
+#: (configparser). They load on first use instead. Only modules GX reads no attribute of while
+#: it is imported or validating can be listed (``tests/test_validate.py`` checks each), and
+#: only installed ones: GX catches the ImportError of a missing optional module.
+UNUSED_AT_IMPORT = ("scipy.stats", "altair", "jsonschema", "mistune", "asyncio", "smtplib",
+                    "email.policy", "configparser")
 
 
 @dataclass(frozen=True)
