@@ -20,7 +20,8 @@ from pipeline.validate import validate_dir, write_report
 from pipeline.validate.command import validate_command
 from pipeline.validate.frames import source_frames
 from pipeline.validate.render import shown_columns
-from pipeline.validate.suites import SUITES_DIR, Deferred, defer, load_suites
+from pipeline.validate.suites import (SUITES_DIR, Deferred, configurations_memoized, defer,
+                                      load_suites)
 from tests.truth_tables import SHARED, load_truth, truth_tables
 
 EXCERPT = SHARED / "jisshi-keikaku-2025-excerpt.truth.json"
@@ -306,3 +307,22 @@ def test_modules_gx_never_uses_stay_unimported(excerpt, tmp_path):
     done = subprocess.run([sys.executable, "-c", script, *map(str, folders)], capture_output=True,
                           text=True, cwd=Path(__file__).resolve().parents[1], check=True)
     assert done.stdout.split("\n")[0] == "[0, 4] []", done.stdout + done.stderr
+
+
+def test_configurations_are_worked_out_once_while_validating():
+    """An expectation's configuration is kept while its fields stay the same, each read gets a
+    copy of its own (GX re-binds the copy's kwargs), and GX's property is back afterwards."""
+    import great_expectations as gx
+
+    expectation = gx.expectations.Expectation
+    original = expectation.__dict__["configuration"]
+    e = gx.expectations.ExpectColumnValuesToNotBeNull(column="a")
+    with configurations_memoized(expectation):
+        first, second = e.configuration, e.configuration
+        assert first is not second and first.kwargs is second.kwargs
+        second.kwargs = {"column": "x"}
+        assert e.configuration.kwargs == {"column": "a"}
+        e.column = "b"
+        assert e.configuration.kwargs == {"column": "b"}
+    assert expectation.__dict__["configuration"] is original
+    assert e.configuration.kwargs is not e.configuration.kwargs
