@@ -224,3 +224,26 @@ def test_glyphs_read_alike_when_the_glyph_cache_lets_fonts_go(monkeypatch):
                        unicodedata.normalize("NFKC", c["text"])) for c in page.chars]
             assert ours == theirs, f"page {page.page_number}"
     assert len(read._glyphs) == 1
+
+
+def _layouts(path) -> list[tuple]:
+    with pdfplumber.open(path) as pdf:
+        return [(layout.chars, layout.segments, layout.fills, layout.suspects, layout.guesses)
+                for layout in map(read_page, pdf.pages)]
+
+
+def test_a_document_with_more_fonts_than_the_caches_hold_reads_alike(monkeypatch):
+    """pdfminer's font cache keeps the fonts used last (``read.RecentFonts``): with room
+    for two of the synthetic edition's four fonts, fonts are let go of (with their objects
+    in pdfminer's object cache) and parsed again on almost every page, and every page must
+    still read exactly as with all fonts kept."""
+    from pipeline.layout import read
+    path = SHARED / "jisshi-keikaku-full-synthetic.pdf"
+    kept = _layouts(path)
+    let_go = []
+    monkeypatch.setattr(read, "FONTS_KEPT", 2)
+    monkeypatch.setattr(read, "_glyphs", type(read._glyphs)())
+    monkeypatch.setattr(read, "_uncache", lambda doc, objid, was=read._uncache:
+                        (let_go.append(objid), was(doc, objid)))
+    assert _layouts(path) == kept
+    assert len(let_go) > len(set(let_go)) > 2  # fonts let go of, parsed again, let go again

@@ -21,7 +21,9 @@ from typing import NamedTuple
 from pdfminer.converter import PDFPageAggregator
 from pdfminer.layout import LTComponent, LTContainer, LTCurve, LTImage, LTLine, LTRect
 from pdfminer.pdfdevice import logger as pdfminer_log
+from pdfminer.pdfdocument import PDFDocument
 from pdfminer.pdffont import PDFFont
+from pdfminer.pdftypes import PDFObjRef, PDFStream
 from pdfminer.utils import Matrix, apply_matrix_rect
 from pdfplumber.utils.pdfinternals import resolve_all
 
@@ -238,8 +240,8 @@ class _Glyph(NamedTuple):
 
 #: per font, its codes met so far (in this process: a worker reads its pages' fonts once)
 _glyphs: OrderedDict[PDFFont, dict[int, _Glyph]] = OrderedDict()
-#: fonts whose codes are kept: the last used (a long document may bring new fonts as it
-#: goes, each used on a few pages; a font's own maps stay in pdfminer's cache anyway)
+#: fonts kept, here and in pdfminer's cache (``RecentFonts``): the last used (a long
+#: document may bring new fonts as it goes, each used on a few pages)
 FONTS_KEPT = 16
 
 
@@ -255,9 +257,54 @@ def _codes(font: PDFFont) -> dict[int, _Glyph]:
     return known
 
 
+class RecentFonts(dict):
+    """pdfminer's cache of the fonts it has parsed (``PDFResourceManager._cached_fonts``, by
+    object id), kept to the ``FONTS_KEPT`` used last: pdfminer keeps every font for the life
+    of the document, so a worker would grow with each font a long document brings. A font
+    let go of leaves pdfminer's object cache too, with the objects it refers to (widths,
+    ToUnicode map, descriptor), and is parsed again if a later page uses it: the same font
+    read the same way, so the same glyphs."""
+
+    def __init__(self, doc: PDFDocument) -> None:
+        super().__init__()
+        self.doc = doc
+
+    def __getitem__(self, objid: object) -> PDFFont:
+        font = self[objid] = self.pop(objid)  # now the last used
+        return font
+
+    def __setitem__(self, objid: object, font: PDFFont) -> None:
+        super().__setitem__(objid, font)
+        if len(self) > FONTS_KEPT:
+            oldest = next(iter(self))
+            del self[oldest]
+            _uncache(self.doc, oldest)
+
+
+def _uncache(doc: PDFDocument, objid: object) -> None:
+    """Drop an object and what it refers to from pdfminer's cache of resolved objects."""
+    cache = getattr(doc, "_cached_objs", None)  # private: if it is gone, so is the problem
+    if not isinstance(cache, dict):
+        return
+    todo = [cache.pop(objid, None)]
+    while todo:
+        obj = todo.pop()
+        if isinstance(obj, PDFStream):
+            obj = obj.attrs
+        if isinstance(obj, PDFObjRef):
+            todo.append(cache.pop(obj.objid, None))
+        elif isinstance(obj, dict):
+            todo.extend(obj.values())
+        elif isinstance(obj, (list, tuple)):  # the cache holds (object, generation) pairs
+            todo.extend(obj)
+
+
 def read_page(page) -> PageLayout:
     """Characters (NFKC, look-alikes folded), ruling segments and filled rectangles of one pdfplumber page."""
     layout = PageLayout(number=page.page_number, width=float(page.width), height=float(page.height))
+    rsrcmgr = page.pdf.rsrcmgr
+    if type(getattr(rsrcmgr, "_cached_fonts", None)) is dict:  # private: pdfminer may change it
+        rsrcmgr._cached_fonts = RecentFonts(page.pdf.doc)
     device = _Device(page, layout)
     _Interpreter(device.rsrcmgr, device).process_page(page.page_obj)
 
