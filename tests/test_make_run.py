@@ -18,6 +18,7 @@ import pytest
 
 from pipeline import errors
 from tests.bad_inputs import EXCERPT, FULL
+from tests.processes import children, cmdline, group_members, pgid_of
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUTS = ("staged", "metrics", "exports", "diff", "reports")
@@ -87,8 +88,6 @@ def test_a_failing_stage_keeps_every_output_and_make_reports_the_tools_code(proj
 def extracting(pgid: int) -> bool:
     """A `plan-extract extract` and at least one of its page workers run in this group, or
     the command here and its child of the warm process (pipeline/warm.py), with workers."""
-    from tests.test_safety import group_members
-
     found = 0
     for pid in group_members(pgid):
         cmd = cmdline(pid)
@@ -96,38 +95,10 @@ def extracting(pgid: int) -> bool:
     return found >= 2 or (found == 1 and any(children(job) for job in warm_jobs(pgid)))
 
 
-def cmdline(pid: int) -> list[bytes]:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return []
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for stat_file in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat_file.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.append(int(stat_file.parent.name))
-    return found
-
-
 def warm_jobs(pgid: int) -> list[int]:
     """The children the warm process in this group forked for commands (own groups each)."""
-    from tests.test_safety import group_members
-
     warm = [pid for pid in group_members(pgid) if b"warm" in cmdline(pid)[1:3]]
-    return [c for pid in warm for c in children(pid) if _pgid(c) == c]
-
-
-def _pgid(pid: int) -> int:
-    try:
-        return os.getpgid(pid)
-    except OSError:
-        return 0
+    return [c for pid in warm for c in children(pid) if pgid_of(c) == c]
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")

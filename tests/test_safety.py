@@ -20,6 +20,7 @@ import pytest
 from pipeline import errors
 from pipeline.cli import main
 from tests.bad_inputs import EXCERPT, FULL
+from tests.processes import group_members
 
 NO_PARAMS = ["--params", "/nonexistent/params.yaml"]
 EXE = Path(sys.executable).with_name("plan-extract")
@@ -133,18 +134,6 @@ def test_a_second_run_on_the_same_folder_is_refused(project):
 
 
 # --- item 6: signals ---------------------------------------------------------------------------
-
-def group_members(pgid: int) -> list[int]:
-    members = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            members.append(int(stat.parent.name))
-    return members
-
 
 def start_long_run(project: Path) -> subprocess.Popen:
     """`plan-extract run` on the 66-page edition with two page workers, once they are busy."""

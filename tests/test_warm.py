@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from pipeline import errors
-from tests.test_make_run import children, copy_project, snapshot
+from tests.processes import children, pgid_of
+from tests.test_make_run import copy_project, snapshot
 from tests.test_safety import done, project  # noqa: F401 (fixtures: a folder after a run)
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
@@ -61,7 +62,7 @@ class Server:
 
     def jobs(self) -> list[int]:
         """The children running commands (each leads a process group of its own)."""
-        return [pid for pid in self.tree() if pid == _pgid(pid)]
+        return [pid for pid in self.tree() if pid == pgid_of(pid)]
 
     def tree(self) -> list[int]:
         """The second process (forked at start), the children, their workers."""
@@ -73,7 +74,7 @@ class Server:
 
     def chain(self) -> list[int]:
         """The warm process's other processes (forked at start, in the server's group)."""
-        return [pid for pid in self.tree() if _pgid(pid) == _pgid(self.proc.pid)]
+        return [pid for pid in self.tree() if pgid_of(pid) == pgid_of(self.proc.pid)]
 
     def child(self) -> int:
         """The one child running a command now (waits for it)."""
@@ -100,13 +101,6 @@ class Server:
             for pid in [self.proc.pid, *self.tree()]:
                 os.kill(pid, signal.SIGKILL)
             raise
-
-
-def _pgid(pid: int) -> int:
-    try:
-        return os.getpgid(pid)
-    except OSError:
-        return 0
 
 
 def _wchan(pid: int) -> str:
