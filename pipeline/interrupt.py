@@ -89,11 +89,17 @@ def die_with_parent(parent: int) -> None:
     from a child)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    prctl = getattr(ctypes.CDLL(None), "prctl", None)  # Linux
-    if prctl is not None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    die_with(signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before the line above
         os._exit(1)
+
+
+def die_with(signum: int) -> None:
+    """Receive ``signum`` when the parent process ends (Linux; elsewhere nothing). The parent
+    may have ended already: callers compare ``os.getppid()`` with the parent they knew."""
+    prctl = getattr(ctypes.CDLL(None), "prctl", None)
+    if prctl is not None:
+        prctl(_PR_SET_PDEATHSIG, signum)
 
 
 _PR_SET_PDEATHSIG = 1

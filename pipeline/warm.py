@@ -34,7 +34,6 @@ What holds (``tests/test_warm.py``):
 from __future__ import annotations
 
 import atexit
-import ctypes
 import gc
 import importlib
 import io
@@ -80,7 +79,6 @@ RLIMITS = tuple(getattr(resource, name) for name in (
     "RLIMIT_AS", "RLIMIT_CORE", "RLIMIT_CPU", "RLIMIT_DATA", "RLIMIT_FSIZE", "RLIMIT_NOFILE",
     "RLIMIT_NPROC", "RLIMIT_STACK") if hasattr(resource, name))
 _FRAME = struct.Struct("!ci")  # server → command: b"P" child pid, b"X" wait status, b"N" no
-_PR_SET_PDEATHSIG = 1
 
 
 # --- the command's side -------------------------------------------------------------------
@@ -243,7 +241,7 @@ def serve(path: Path, memory_bytes: int, idle_seconds: float = IDLE_SECONDS) -> 
     from pipeline.limits import apply_memory_limit
 
     parent = os.getppid()
-    _die_with(signal.SIGTERM)
+    interrupt.die_with(signal.SIGTERM)
     if os.getppid() != parent:
         return 0
     listener = _listen(path)
@@ -360,7 +358,7 @@ class _Server:
             return
         try:  # the next process
             signal.set_wakeup_fd(-1)
-            _die_with(signal.SIGTERM)
+            interrupt.die_with(signal.SIGTERM)
             if os.getppid() == server:
                 ours.close()
                 self.close(unlink=False)
@@ -542,7 +540,7 @@ class _Server:
     def _child(self, server: int, conn: socket.socket, request: dict, fds: list[int]) -> None:
         code = 1
         try:
-            _die_with(signal.SIGKILL)  # with the server
+            interrupt.die_with(signal.SIGKILL)  # with the server
             if os.getppid() != server:
                 os._exit(1)
             os.setpgid(0, 0)
@@ -749,10 +747,3 @@ def _threads() -> int:
         return len(os.listdir("/proc/self/task"))
     except OSError:
         return threading.active_count()
-
-
-def _die_with(signum: int) -> None:
-    """Receive ``signum`` when the parent process ends (Linux)."""
-    prctl = getattr(ctypes.CDLL(None), "prctl", None)
-    if prctl is not None:
-        prctl(_PR_SET_PDEATHSIG, signum)
